@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Tether;
+
+/// <summary>
+/// The async-local slot that holds the synthetic <see cref="HttpContext"/> of the event running on this async flow.
+/// </summary>
+/// <remarks>
+/// The context is kept in a box so that ending the event can empty it for every flow that captured it: a handler that
+/// started a fire-and-forget task sees no context once its event is over, instead of a disposed one.
+/// </remarks>
+internal static class AmbientContext
+{
+    private static readonly AsyncLocal<Box?> s_current = new();
+
+    public static HttpContext? HttpContext => s_current.Value?.Context;
+
+    public static Box Bind(HttpContext context)
+    {
+        var box = new Box { Context = context };
+        s_current.Value = box;
+        return box;
+    }
+
+    /// <summary>Forgets any context this flow inherited, without touching the flow that owns it.</summary>
+    public static void Detach() => s_current.Value = null;
+
+    internal sealed class Box
+    {
+        public HttpContext? Context;
+
+        public void Clear()
+        {
+            Context = null;
+            if (ReferenceEquals(s_current.Value, this))
+            {
+                s_current.Value = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Tether;
+
+internal sealed class EventBridge(
+    EventPipeline pipeline,
+    IServiceScopeFactory scopeFactory,
+    IOptions<TetherOptions> options,
+    ILogger<EventBridge> logger) : IEventBridge
+{
+    private static readonly Func<HttpContext, object?, Task> s_invokeHandler = static (context, state) => ((Func<HttpContext, Task>)state!)(context);
+
+    private readonly TetherOptions _options = options.Value;
+
+    public Task<EventOutcome> RunAsync(
+        EventRequest request,
+        EventConnection? connection,
+        Func<HttpContext, Task> handler,
+        IServiceProvider? requestServices = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return RunAsync(request, connection, s_invokeHandler, handler, requestServices, cancellationToken);
+    }
+
+    /// <summary>The adapters' entry point: a static handler and its state, so an event allocates no closure.</summary>
+    public async Task<EventOutcome> RunAsync(
+        EventRequest request,
+        EventConnection? connection,
+        Func<HttpContext, object?, Task> handler,
+        object? state,
+        IServiceProvider? requestServices,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Step 1: whatever this flow inherited (a previous event's context captured by a callback) is not ours.
+        AmbientContext.Detach();
+
+        var application = pipeline.Application;
+        var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
+        var response = new EventResponseFeature();
+        var feature = new EventFeature(handler, state);
+        var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
+
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            TetherLog.EventStarted(logger, request.Path.Value ?? "/", connection?.GetHashCode() ?? 0);
+        }
+
+        if (request.LocationRejected)
+        {
+            TetherLog.LocationRejected(logger);
+        }
+
+        ExceptionDispatchInfo? failure = null;
+        try
+        {
+            try
+            {
+                await application(context);
+            }
+            catch (Exception ex)
+            {
+                failure = ExceptionDispatchInfo.Capture(ex);
+                TetherLog.HandlerFailed(logger, ex.GetType().Name);
+            }
+
+            // As a server would when it sends the response: OnStarting callbacks set the session and auth cookies.
+            await response.StartAsync();
+            if (connection is not null && response.Headers.TryGetValue(HeaderNames.SetCookie, out var setCookies))
+            {
+                connection.Absorb(setCookies);
+            }
+
+            if (_options.UseAuthentication && context.User.Identity?.IsAuthenticated != true)
+            {
+                await ReportAuthenticationFailureAsync(context);
+            }
+
+            await response.CompleteAsync();
+        }
+        finally
+        {
+            AmbientContext.Detach();
+            if (scope is { } owned)
+            {
+                await owned.DisposeAsync();
+            }
+        }
+
+        failure?.Throw();
+
+        if (feature.TerminalReached)
+        {
+            return new EventOutcome(true, StatusCodes.Status200OK, null);
+        }
+
+        var location = response.Headers.Location.Count > 0 ? response.Headers.Location[0] : null;
+        TetherLog.EventShortCircuited(logger, response.StatusCode, location);
+        return new EventOutcome(false, response.StatusCode, location);
+    }
+
+    private static DefaultHttpContext CreateContext(
+        EventRequest request,
+        EventConnection? connection,
+        EventResponseFeature response,
+        EventFeature feature,
+        IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        var cookies = connection?.Cookies(request.Cookies) ?? new EventCookies(request.Cookies);
+
+        IHeaderDictionary headers = new HeaderDictionary(request.Headers.Count + 1);
+        foreach (var (name, value) in request.Headers)
+        {
+            headers[name] = value;
+        }
+
+        if (cookies.Count > 0)
+        {
+            headers.Cookie = cookies.Header;
+        }
+
+        var features = new FeatureCollection(10);
+        features.Set<IHttpRequestFeature>(new HttpRequestFeature
+        {
+            Protocol = "HTTP/1.1",
+            Method = HttpMethods.Get,
+            Scheme = request.Scheme,
+            PathBase = request.PathBase.Value ?? string.Empty,
+            Path = request.Path.Value ?? "/",
+            QueryString = request.QueryString.Value ?? string.Empty,
+            Headers = headers,
+            Body = Stream.Null,
+        });
+        features.Set<IRequestCookiesFeature>(new RequestCookiesFeature(cookies));
+        features.Set<IHttpResponseFeature>(response);
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+        {
+            RemoteIpAddress = request.RemoteIpAddress,
+            RemotePort = request.RemotePort,
+        });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
+        features.Set<IServiceProvidersFeature>(new ServiceProvidersFeature { RequestServices = services });
+        features.Set(feature);
+
+        return new DefaultHttpContext(features);
+    }
+
+    private async Task ReportAuthenticationFailureAsync(HttpContext context)
+    {
+        // The default scheme's handler is scoped to this event and caches its result, so this re-reads no cookie.
+        var schemes = context.RequestServices.GetService<IAuthenticationSchemeProvider>();
+        if (schemes is null || await schemes.GetDefaultAuthenticateSchemeAsync() is null)
+        {
+            return;
+        }
+
+        var result = await context.AuthenticateAsync();
+        if (result.Failure is { } failure)
+        {
+            TetherLog.AuthenticationFailed(logger, failure.Message);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Tether;
+
+/// <summary>
+/// The state Tether keeps for one long-lived socket connection: the cookies that the event pipeline set on it.
+/// </summary>
+/// <remarks>
+/// A socket cannot deliver <c>Set-Cookie</c> to the browser, so cookies set while an event runs (a new session id, a
+/// renewed authentication cookie) are kept here and merged over the handshake cookies for the connection's next events.
+/// Without it an anonymous connection would get a new, empty session on every event.
+/// Adapters create one per Blazor circuit or SignalR connection; it is safe for concurrent events.
+/// </remarks>
+public sealed class EventConnection
+{
+    private readonly Lock _lock = new();
+    private readonly int _maxSize;
+    private Dictionary<string, string?>? _jar;
+    private int _version;
+    private CookieCache? _cookies;
+
+    /// <summary>Creates the state of a new connection.</summary>
+    /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
+    public EventConnection(TetherOptions? options = null)
+    {
+        _maxSize = (options ?? TetherOptions.Default).MaxHeadersTotalSize;
+    }
+
+    /// <summary>
+    /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.
+    /// A cookie the pipeline deleted is left out. The result is reused until the jar or the handshake cookies change.
+    /// </summary>
+    internal EventCookies Cookies(IReadOnlyDictionary<string, string> handshakeCookies)
+    {
+        var cached = Volatile.Read(ref _cookies);
+        if (cached is not null && ReferenceEquals(cached.Source, handshakeCookies) && cached.Version == Volatile.Read(ref _version))
+        {
+            return cached.Cookies;
+        }
+
+        lock (_lock)
+        {
+            var cookies = new EventCookies(Merge(handshakeCookies));
+            Volatile.Write(ref _cookies, new CookieCache(handshakeCookies, _version, cookies));
+            return cookies;
+        }
+    }
+
+    private IReadOnlyDictionary<string, string> Merge(IReadOnlyDictionary<string, string> handshakeCookies)
+    {
+        {
+            if (_jar is null || _jar.Count == 0)
+            {
+                return handshakeCookies;
+            }
+
+            var merged = new Dictionary<string, string>(handshakeCookies, StringComparer.Ordinal);
+            foreach (var (name, value) in _jar)
+            {
+                if (value is null)
+                {
+                    merged.Remove(name);
+                }
+                else
+                {
+                    merged[name] = value;
+                }
+            }
+
+            return merged;
+        }
+    }
+
+    /// <summary>Takes the <c>Set-Cookie</c> headers of an event's response into the jar.</summary>
+    internal void Absorb(IList<string> setCookieHeaders)
+    {
+        if (!SetCookieHeaderValue.TryParseList(setCookieHeaders, out var cookies) || cookies.Count == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _jar ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+            var now = DateTimeOffset.UtcNow;
+            foreach (var cookie in cookies)
+            {
+                var name = cookie.Name.Value;
+                if (string.IsNullOrEmpty(name))
+                {
+                    continue;
+                }
+
+                var deleted = cookie.Value.Length == 0
+                    || (cookie.Expires is { } expires && expires <= now)
+                    || cookie.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero;
+                // Stored unescaped, as Request.Cookies hands values out.
+                var value = deleted ? null : Uri.UnescapeDataString(cookie.Value.Value ?? string.Empty);
+
+                var size = name.Length + (value?.Length ?? 0);
+                foreach (var (n, v) in _jar)
+                {
+                    if (n != name)
+                    {
+                        size += n.Length + (v?.Length ?? 0);
+                    }
+                }
+
+                // Bounded like the request headers Kestrel accepts: a pipeline that keeps setting new cookies
+                // cannot grow a connection's memory without limit.
+                if (size > _maxSize)
+                {
+                    continue;
+                }
+
+                _jar[name] = value;
+            }
+
+            _version++;
+        }
+    }
+
+    private sealed record CookieCache(IReadOnlyDictionary<string, string> Source, int Version, EventCookies Cookies);
+}

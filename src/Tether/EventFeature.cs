@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Tether;
+
+/// <summary>
+/// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
+/// </summary>
+internal sealed class EventFeature(Func<HttpContext, object?, Task> handler, object? state)
+{
+    public Func<HttpContext, object?, Task> Handler { get; } = handler;
+
+    public object? State { get; } = state;
+
+    /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
+    public bool TerminalReached { get; set; }
+}

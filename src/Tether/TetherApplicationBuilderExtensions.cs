@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Session;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tether;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// Extension methods to build Tether's event pipeline.
+/// </summary>
+public static class TetherApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Builds the event pipeline that every socket event runs through: the app's <c>SessionMiddleware</c> and
+    /// <c>AuthenticationMiddleware</c>, then the middleware <paramref name="configureEvents"/> adds. It also guards
+    /// socket handshakes with the Origin allow-list of <see cref="TetherOptions"/>; place it after <c>UseRouting()</c>
+    /// when the app calls that itself.
+    /// </summary>
+    /// <param name="app">The <see cref="IApplicationBuilder"/>.</param>
+    /// <param name="configureEvents">
+    /// Adds the app's own middleware for events (localization, tenant resolution, a policy check). It runs after
+    /// session and authentication, on events only; HTTP requests keep the app's main pipeline.
+    /// </param>
+    /// <returns>The <see cref="IApplicationBuilder"/>.</returns>
+    /// <exception cref="InvalidOperationException">A service the event pipeline needs was not registered.</exception>
+    public static IApplicationBuilder UseTether(this IApplicationBuilder app, Action<IApplicationBuilder>? configureEvents = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var services = app.ApplicationServices;
+        var pipeline = services.GetService<EventPipeline>()
+            ?? throw new InvalidOperationException(
+                "Unable to find Tether's services. Call builder.Services.AddTether() before app.UseTether().");
+        if (pipeline.IsBuilt)
+        {
+            throw new InvalidOperationException("app.UseTether() was called twice; the event pipeline is built once.");
+        }
+
+        var options = services.GetRequiredService<IOptions<TetherOptions>>().Value;
+        if (options.UseSession && services.GetService<ISessionStore>() is null)
+        {
+            throw new InvalidOperationException(
+                "Tether runs the app's session middleware on every event, but no session services are registered. " +
+                "Call builder.Services.AddSession(), or set TetherOptions.UseSession = false.");
+        }
+
+        if (options.UseAuthentication && services.GetService<IAuthenticationSchemeProvider>() is null)
+        {
+            throw new InvalidOperationException(
+                "Tether runs the app's authentication middleware on every event, but no authentication services are registered. " +
+                "Call builder.Services.AddAuthentication(...), or set TetherOptions.UseAuthentication = false.");
+        }
+
+        var events = app.New();
+        if (options.UseSession)
+        {
+            events.UseSession();
+        }
+
+        if (options.UseAuthentication)
+        {
+            events.UseAuthentication();
+        }
+
+        configureEvents?.Invoke(events);
+        events.Run(EventPipeline.TerminalAsync);
+        pipeline.Build(events.Build());
+
+        return app;
+    }
+}

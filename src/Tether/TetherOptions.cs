@@ -1,0 +1,57 @@
+namespace Tether;
+
+/// <summary>
+/// Options for Tether's event bridge and its handshake guard.
+/// </summary>
+public class TetherOptions
+{
+    internal static readonly TetherOptions Default = new();
+
+    /// <summary>
+    /// Whether the event pipeline runs the app's <c>SessionMiddleware</c>. Requires <c>AddSession()</c>. Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool UseSession { get; set; } = true;
+
+    /// <summary>
+    /// Whether the event pipeline runs the app's <c>AuthenticationMiddleware</c>. Requires <c>AddAuthentication()</c>. Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool UseAuthentication { get; set; } = true;
+
+    /// <summary>
+    /// The most request headers copied from a handshake into events. Defaults to 100, Kestrel's own limit.
+    /// </summary>
+    public int MaxHeaderCount { get; set; } = 100;
+
+    /// <summary>
+    /// The most bytes of headers (and, separately, of cookies) copied from a handshake or kept from responses
+    /// in a connection's cookie jar. Defaults to 32 KB, Kestrel's own limit.
+    /// </summary>
+    public int MaxHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// The longest page location a client may report. Longer ones become <c>/</c>. Defaults to 8 KB, Kestrel's request line limit.
+    /// </summary>
+    public int MaxLocationLength { get; set; } = 8 * 1024;
+
+    /// <summary>
+    /// Origins, besides the request's own, whose pages may open a Tether-guarded socket
+    /// (for example <c>https://admin.example.com</c>). Compared by scheme, host and port.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// Whether a handshake without an <c>Origin</c> header (a non-browser client) is allowed. Defaults to <see langword="true"/>:
+    /// browsers always send <c>Origin</c> on WebSocket and cross-origin requests, so a missing one is not a cross-site page.
+    /// </summary>
+    public bool AllowRequestsWithoutOrigin { get; set; } = true;
+
+    /// <summary>
+    /// How long an unprotected authentication ticket or session key is reused for the same cookie value on the same
+    /// connection before it is unprotected again. Defaults to 1 minute; <see cref="TimeSpan.Zero"/> disables the cache.
+    /// </summary>
+    /// <remarks>
+    /// The cookie authentication handler still checks the ticket's expiry and runs its validation events on every event,
+    /// and the session store still decides on every event whether the session exists; only the decryption is skipped.
+    /// </remarks>
+    public TimeSpan UnprotectCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tether;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Extension methods to add Tether's event bridge to an <see cref="IServiceCollection"/>.
+/// </summary>
+public static class TetherServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the services of Tether's event bridge. Call <c>app.UseTether()</c> to build the event pipeline.
+    /// </summary>
+    /// <param name="services">The <see cref="IServiceCollection"/> to add the services to.</param>
+    /// <returns>A <see cref="TetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
+    public static TetherBuilder AddTether(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<TetherOptions>();
+        services.TryAddSingleton<EventPipeline>();
+        services.TryAddSingleton<EventBridge>();
+        services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());
+        return new TetherBuilder(services);
+    }
+
+    /// <summary>
+    /// Adds the services of Tether's event bridge. Call <c>app.UseTether()</c> to build the event pipeline.
+    /// </summary>
+    /// <param name="services">The <see cref="IServiceCollection"/> to add the services to.</param>
+    /// <param name="configure">Configures <see cref="TetherOptions"/>.</param>
+    /// <returns>A <see cref="TetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
+    public static TetherBuilder AddTether(this IServiceCollection services, Action<TetherOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddTether();
+        services.Configure(configure);
+        return builder;
+    }
+}
