@@ -24,21 +24,64 @@ internal sealed class EventPipeline
             ?? throw new InvalidOperationException("Tether's event pipeline ran on a request that is not an event.");
         feature.TerminalReached = true;
 
-        // Load the session before the handler: ISession's synchronous accessors would otherwise load it with
-        // blocking store I/O on the circuit's or hub's thread.
-        if (context.Features.Get<ISessionFeature>()?.Session is { } session)
+        var sessionFeature = context.Features.Get<ISessionFeature>();
+        EventSession? session = null;
+        if (sessionFeature?.Session is { } inner)
         {
-            await session.LoadAsync(context.RequestAborted);
+            // Load before the handler: ISession's synchronous accessors would otherwise load it with blocking
+            // store I/O on the circuit's or hub's thread.
+            try
+            {
+                await inner.LoadAsync(context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            {
+                throw new SessionUnavailableException("The session store could not be reached to load the session; the event's handler did not run.", ex);
+            }
+
+            session = new EventSession(inner);
+            sessionFeature.Session = session;
         }
 
         var box = AmbientContext.Bind(context);
+        Exception? handlerFailure = null;
         try
         {
             await feature.Handler(context, feature.State);
         }
+        catch (Exception ex)
+        {
+            handlerFailure = ex;
+            throw;
+        }
         finally
         {
             box.Clear();
+            if (session is { IsModified: true })
+            {
+                await CommitAsync(session, context, handlerFailure);
+            }
+        }
+    }
+
+    private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure)
+    {
+        try
+        {
+            await session.CommitAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (handlerFailure is null)
+        {
+            throw new SessionUnavailableException("The session store could not be reached to save what the event wrote to the session.", ex)
+            {
+                HandlerRan = true,
+            };
+        }
+        catch (Exception ex)
+        {
+            // The handler's own exception is the one the caller needs to see; the store's rides along with it.
+            handlerFailure!.Data[SessionUnavailableException.DataKey] = new SessionUnavailableException(
+                "The session store could not be reached to save what the event wrote to the session.", ex) { HandlerRan = true };
         }
     }
 }

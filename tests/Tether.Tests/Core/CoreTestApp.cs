@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Tether.Tests.Core;
+
+/// <summary>
+/// A real Kestrel app on 127.0.0.1 with cookie authentication and session over the distributed memory cache, whose
+/// HTTP endpoints sign users in and read and write the session, and capture handshakes as <see cref="EventRequest"/>s.
+/// </summary>
+public sealed class CoreTestApp : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, EventRequest> _handshakes;
+
+    private CoreTestApp(WebApplication app, Uri baseAddress, RecordingCache cache, ConcurrentDictionary<string, EventRequest> handshakes)
+    {
+        _handshakes = handshakes;
+        App = app;
+        BaseAddress = baseAddress;
+        Cache = cache;
+    }
+
+    public WebApplication App { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The session store's cache, recording what is written to it.</summary>
+    public RecordingCache Cache { get; }
+
+    public IEventBridge Bridge => App.Services.GetRequiredService<IEventBridge>();
+
+    public static async Task<CoreTestApp> StartAsync(Action<IApplicationBuilder>? events = null, Action<IServiceCollection>? services = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+        builder.Services.AddSingleton<IDistributedCache>(cache);
+        builder.Services.AddSession();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddAuthorization();
+        builder.Services.AddTether();
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        var handshakes = new ConcurrentDictionary<string, EventRequest>();
+        app.UseSession();
+        app.UseAuthentication();
+        app.UseTether(events);
+
+        app.MapGet("/signin", async (HttpContext context, string name, string? role) =>
+        {
+            var claims = new List<Claim> { new(ClaimTypes.Name, name), new("tenant", name + "-tenant") };
+            if (role is not null)
+            {
+                claims.Add(new Claim(ClaimTypes.Role, role));
+            }
+
+            await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+            return "ok";
+        });
+        app.MapGet("/session/set", (HttpContext context, string key, string value) =>
+        {
+            context.Session.SetString(key, value);
+            return "ok";
+        });
+        app.MapGet("/session/get", async (HttpContext context, string key) =>
+        {
+            await context.Session.LoadAsync();
+            return context.Session.GetString(key) ?? "(none)";
+        });
+
+        app.MapGet("/handshake", (HttpContext context, string id, string? location) =>
+        {
+            handshakes[id] = EventRequest.FromHttpContext(context, location);
+            return "ok";
+        });
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new CoreTestApp(app, new Uri(address), cache, handshakes);
+    }
+
+    /// <summary>An HTTP client with a cookie container of its own: one browser.</summary>
+    public Browser NewBrowser() => new(this);
+
+    /// <summary>
+    /// Sends a real HTTP request as a socket handshake would, with the given Cookie header, and returns its snapshot.
+    /// </summary>
+    public async Task<EventRequest> HandshakeAsync(string? cookieHeader, string? location = null, IDictionary<string, string>? headers = null)
+    {
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = BaseAddress };
+        var id = Guid.NewGuid().ToString("N");
+        var url = "/handshake?id=" + id + (location is null ? string.Empty : "&location=" + Uri.EscapeDataString(location));
+        using var message = new HttpRequestMessage(HttpMethod.Get, url);
+        if (cookieHeader is not null)
+        {
+            message.Headers.Add("Cookie", cookieHeader);
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            message.Headers.Add(name, value);
+        }
+
+        using var response = await client.SendAsync(message);
+        response.EnsureSuccessStatusCode();
+        return _handshakes[id];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    public sealed class Browser : IDisposable
+    {
+        private readonly CoreTestApp _app;
+
+        public Browser(CoreTestApp app)
+        {
+            _app = app;
+            Cookies = new CookieContainer();
+            Client = new HttpClient(new HttpClientHandler { CookieContainer = Cookies }) { BaseAddress = app.BaseAddress };
+        }
+
+        public CookieContainer Cookies { get; }
+
+        public HttpClient Client { get; }
+
+        public string CookieHeader => Cookies.GetCookieHeader(_app.BaseAddress);
+
+        public Task<string> GetAsync(string url) => Client.GetStringAsync(url);
+
+        public Task<EventRequest> HandshakeAsync(string? location = null, IDictionary<string, string>? headers = null)
+            => _app.HandshakeAsync(CookieHeader, location, headers);
+
+        public void Dispose() => Client.Dispose();
+    }
+}
