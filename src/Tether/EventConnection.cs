@@ -72,6 +72,28 @@ public sealed class EventConnection
         }
     }
 
+    /// <summary>
+    /// Called when the connection was re-established with a new handshake: the browser's cookies are newer than what
+    /// the jar kept for the same names, so those entries are dropped. Cookies the browser never received stay.
+    /// </summary>
+    internal void Rebase(IReadOnlyDictionary<string, string> handshakeCookies)
+    {
+        lock (_lock)
+        {
+            if (_jar is null)
+            {
+                return;
+            }
+
+            foreach (var name in handshakeCookies.Keys)
+            {
+                _jar.Remove(name);
+            }
+
+            _version++;
+        }
+    }
+
     /// <summary>Takes the <c>Set-Cookie</c> headers of an event's response into the jar.</summary>
     internal void Absorb(IList<string> setCookieHeaders)
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,9 @@ public static class TetherApplicationBuilderExtensions
     /// <summary>
     /// Builds the event pipeline that every socket event runs through: the app's <c>SessionMiddleware</c> and
     /// <c>AuthenticationMiddleware</c>, then the middleware <paramref name="configureEvents"/> adds. It also guards
-    /// socket handshakes with the Origin allow-list of <see cref="TetherOptions"/>; place it after <c>UseRouting()</c>
+    /// socket handshakes with the Origin allow-list of <see cref="TetherOptions"/>, and binds ordinary HTTP requests to
+    /// <see cref="Current"/> and <see cref="Ambient.Request"/> too. Place it after <c>UseSession()</c>, <c>UseAuthentication()</c>
+    /// and <c>UseRouting()</c>
     /// when the app calls that itself.
     /// </summary>
     /// <param name="app">The <see cref="IApplicationBuilder"/>.</param>
@@ -51,6 +54,19 @@ public static class TetherApplicationBuilderExtensions
                 "Call builder.Services.AddAuthentication(...), or set TetherOptions.UseAuthentication = false.");
         }
 
+        var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
+        app.Use((context, next) =>
+        {
+            if (HandshakeOriginGuard.IsHandshake(context))
+            {
+                // The socket's request lives as long as the connection: binding it would leave it ambient
+                // between events. Events bind their own context.
+                return guard.IsAllowed(context.Request) ? next(context) : guard.RejectAsync(context);
+            }
+
+            return BindAsync(context, next);
+        });
+
         var events = app.New();
         if (options.UseSession)
         {
@@ -67,5 +83,20 @@ public static class TetherApplicationBuilderExtensions
         pipeline.Build(events.Build());
 
         return app;
+    }
+
+    // HTTP requests bind their own context too, so code shared by pages, prerendering and events reads
+    // Current.User() or Ambient.Request the same way everywhere.
+    private static async Task BindAsync(HttpContext context, RequestDelegate next)
+    {
+        var box = AmbientContext.Bind(context);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            box.Clear();
+        }
     }
 }

@@ -1,0 +1,118 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
+
+namespace Tether.Components;
+
+/// <summary>
+/// A base class for circuit-scoped state services that need the request context of the event running now, and keep
+/// a snapshot of the user for the UI that is refreshed at the start of every event.
+/// </summary>
+/// <remarks>
+/// Register a subclass with <c>services.AddAppState&lt;TState&gt;()</c> and inject it into components; derive the
+/// components from <see cref="AppStateComponent{TState}"/> (or subscribe to <see cref="Changed"/>) so they re-render when
+/// the snapshot changes, for example on the first click after the user signed out in another tab.
+/// </remarks>
+public abstract class AppState
+{
+    private NavigationManager? _navigation;
+
+    /// <summary>Raised when the snapshot properties changed (on the thread of the event that changed them).</summary>
+    public event Action? Changed;
+
+    /// <summary>The request of the event running now.</summary>
+    /// <exception cref="InvalidOperationException">No event is running.</exception>
+    public HttpRequest Request => Current.Request() ?? throw RequestProxy.NotInEvent();
+
+    /// <summary>The user of the event running now, authenticated afresh for it.</summary>
+    /// <exception cref="InvalidOperationException">No event is running.</exception>
+    public ClaimsPrincipal User => Request.HttpContext.User;
+
+    /// <summary>The session of the event running now, loaded for it.</summary>
+    /// <exception cref="InvalidOperationException">No event is running, or the event pipeline has no session.</exception>
+    public ISession Session => Request.HttpContext.Session;
+
+    /// <summary>Whether the user of the latest event was signed in.</summary>
+    public bool IsAuthenticated { get; private set; }
+
+    /// <summary>The name of the user of the latest event, or <see langword="null"/> when anonymous.</summary>
+    public string? UserName { get; private set; }
+
+    /// <summary>The <see cref="ClaimTypes.NameIdentifier"/> of the user of the latest event, or <see langword="null"/>.</summary>
+    public string? UserId { get; private set; }
+
+    /// <summary>The roles of the user of the latest event.</summary>
+    public IReadOnlyList<string> Roles { get; private set; } = [];
+
+    /// <summary>
+    /// The status code with which the event pipeline refused the latest event (401, 403, or 503 when the session store
+    /// was down), or <see langword="null"/> when it ran.
+    /// </summary>
+    public int? DeniedStatusCode { get; private set; }
+
+    /// <summary>Navigates the user's browser, from an event handler, to <paramref name="url"/>.</summary>
+    /// <param name="url">A URL on this app, such as <c>/Account/Login?returnUrl=%2Fbilling</c>.</param>
+    /// <param name="forceLoad">Load the page over HTTP even when the router could handle it.</param>
+    /// <exception cref="InvalidOperationException">The state was not created by the circuit's services.</exception>
+    public void Redirect(string url, bool forceLoad = false)
+        => (_navigation ?? throw new InvalidOperationException(
+            $"{GetType().Name} was not registered with services.AddAppState<{GetType().Name}>(), so it cannot navigate."))
+            .NavigateTo(url, forceLoad);
+
+    /// <summary>
+    /// Called at the start of every event, after the snapshot properties were read, so a subclass can refresh its own
+    /// snapshot values. Call <see cref="NotifyChanged"/> when they changed.
+    /// </summary>
+    /// <param name="context">The event's synthetic HTTP context.</param>
+    protected virtual void OnRefresh(HttpContext context)
+    {
+    }
+
+    /// <summary>Raises <see cref="Changed"/>.</summary>
+    protected void NotifyChanged() => Changed?.Invoke();
+
+    internal void Attach(NavigationManager navigation) => _navigation = navigation;
+
+    internal void Refresh(HttpContext context, int? deniedStatusCode)
+    {
+        var user = context.User;
+        var authenticated = user.Identity?.IsAuthenticated == true;
+        var name = authenticated ? user.Identity!.Name : null;
+        var id = authenticated ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+        var roles = authenticated ? RolesOf(user) : [];
+
+        var changed = authenticated != IsAuthenticated || name != UserName || id != UserId
+            || !roles.SequenceEqual(Roles) || deniedStatusCode != DeniedStatusCode;
+        IsAuthenticated = authenticated;
+        UserName = name;
+        UserId = id;
+        Roles = roles;
+        DeniedStatusCode = deniedStatusCode;
+
+        OnRefresh(context);
+        if (changed)
+        {
+            NotifyChanged();
+        }
+    }
+
+    internal void Deny(int statusCode)
+    {
+        DeniedStatusCode = statusCode;
+        NotifyChanged();
+    }
+
+    private static string[] RolesOf(ClaimsPrincipal user)
+    {
+        var roles = new List<string>();
+        foreach (var identity in user.Identities)
+        {
+            foreach (var claim in identity.FindAll(identity.RoleClaimType))
+            {
+                roles.Add(claim.Value);
+            }
+        }
+
+        return [.. roles];
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Tether.Components;
+
+/// <summary>
+/// What the circuit's hub call was, carried on the async flow from <see cref="CircuitActivityHubFilter"/> to
+/// <see cref="TetherCircuitHandler"/>. Every <c>ComponentHub</c> method starts its circuit work fire-and-forget from inside
+/// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
+/// </summary>
+internal sealed class CircuitActivity(string hubMethod, HttpContext? connection)
+{
+    private static readonly AsyncLocal<CircuitActivity?> s_current = new();
+
+    public static CircuitActivity? Current
+    {
+        get => s_current.Value;
+        set => s_current.Value = value;
+    }
+
+    /// <summary>The <c>ComponentHub</c> method, such as <c>DispatchBrowserEvent</c> or <c>OnRenderCompleted</c>.</summary>
+    public string HubMethod { get; } = hubMethod;
+
+    /// <summary>The request that carries the circuit's connection (the WebSocket upgrade), while it is open.</summary>
+    public HttpContext? Connection { get; } = connection;
+
+    /// <summary>
+    /// Activities that run no app code of their own: render acknowledgements, replies to JS calls the server made
+    /// (their continuations run inside the event that made the call) and stream chunks. They skip the event pipeline,
+    /// so they cost no cookie decryption and no session-store round trip.
+    /// </summary>
+    public bool IsPassive => HubMethod is "OnRenderCompleted" or "EndInvokeJSFromDotNet" or "ReceiveByteArray"
+        or "ReceiveJSDataChunk" or "SendDotNetStreamToJS";
+
+    /// <summary>Activities whose app code a middleware may veto: UI events and JS-to-.NET calls.</summary>
+    public bool IsUserEvent => HubMethod is "DispatchBrowserEvent" or "BeginInvokeDotNetFromJS";
+}

@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace Tether.Components;
+
+/// <summary>
+/// Tags each call to Blazor's <c>ComponentHub</c> with its method name and connection, for
+/// <see cref="TetherCircuitHandler"/>. It does not bridge anything itself: the hub call only queues the circuit's work,
+/// which runs after the call returns, so a hub filter cannot wrap a Blazor event (dotnet/aspnetcore#30115).
+/// </summary>
+internal sealed class CircuitActivityHubFilter : IHubFilter
+{
+    private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
+
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        if (invocationContext.Hub.GetType().FullName == ComponentHubTypeName)
+        {
+            CircuitActivity.Current = new CircuitActivity(invocationContext.HubMethodName, invocationContext.Context.GetHttpContext());
+        }
+
+        return next(invocationContext);
+    }
+}

@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Tether.Components;
+
+/// <summary>
+/// Runs every inbound activity of one circuit (a UI event, a JS-to-.NET call, a location change) through the event
+/// bridge, so the app's code in it sees the session and user read afresh for that activity.
+/// </summary>
+/// <remarks>
+/// The circuit's handshake data comes from the HTTP request that carries its SignalR connection (the WebSocket
+/// upgrade, or the long-polling request), which Blazor does not expose to circuits; <see cref="CircuitActivityHubFilter"/>
+/// hands it over on the async flow of each <c>ComponentHub</c> call. That request is the one .NET keeps alive, unpooled,
+/// for as long as the connection lasts, and a reconnect brings a new one with the browser's current cookies.
+/// </remarks>
+internal sealed partial class TetherCircuitHandler(
+    EventBridge bridge,
+    NavigationManager navigation,
+    AppStateTracker states,
+    IOptions<TetherOptions> options,
+    ILogger<TetherCircuitHandler> logger) : CircuitHandler
+{
+    private readonly TetherOptions _options = options.Value;
+    private readonly EventConnection _connection = new(options.Value);
+    private EventRequest? _handshake;
+    private HttpContext? _handshakeSource;
+
+    public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
+        => context => HandleAsync(context, next);
+
+    private Task HandleAsync(CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    {
+        var activity = CircuitActivity.Current;
+        if (activity is { IsPassive: true })
+        {
+            return next(context);
+        }
+
+        var handshake = Handshake(activity?.Connection);
+        if (handshake is null)
+        {
+            Log.NoHandshake(logger, activity?.HubMethod ?? "(unknown)");
+            return next(context);
+        }
+
+        return RunAsync(handshake.WithLocation(Location(), _options), activity, context, next);
+    }
+
+    private async Task RunAsync(EventRequest request, CircuitActivity? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    {
+        EventOutcome outcome;
+        try
+        {
+            outcome = await bridge.RunAsync(request, _connection, async httpContext =>
+            {
+                states.Refresh(httpContext);
+                await next(context);
+            });
+        }
+        catch (SessionUnavailableException ex) when (!ex.HandlerRan)
+        {
+            // The circuit must survive a store outage: the event is dropped and the UI is told, never run with a
+            // session that would silently discard its writes.
+            Log.SessionUnavailable(logger, ex);
+            states.Deny(StatusCodes.Status503ServiceUnavailable);
+            if (activity is not { IsUserEvent: true })
+            {
+                await next(context);
+            }
+
+            return;
+        }
+
+        if (outcome.HandlerRan)
+        {
+            return;
+        }
+
+        if (outcome.Location is { } location)
+        {
+            navigation.NavigateTo(location, forceLoad: true);
+        }
+        else
+        {
+            states.Deny(outcome.StatusCode);
+        }
+
+        // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run.
+        if (activity is not { IsUserEvent: true })
+        {
+            await next(context);
+        }
+    }
+
+    private EventRequest? Handshake(HttpContext? connection)
+    {
+        if (connection is not null && !ReferenceEquals(connection, _handshakeSource))
+        {
+            var handshake = EventRequest.FromHttpContext(connection, null, _options);
+            _connection.Rebase(handshake.Cookies);
+            _handshake = handshake;
+            _handshakeSource = connection;
+        }
+
+        return _handshake;
+    }
+
+    private string? Location()
+    {
+        try
+        {
+            return navigation.Uri;
+        }
+        catch (InvalidOperationException)
+        {
+            // Not initialized yet: the circuit is starting and has no page location.
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = "NoHandshake")]
+        public static partial void NoHandshake(ILogger logger, string hubMethod);
+
+        [LoggerMessage(21, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = "CircuitSessionUnavailable")]
+        public static partial void SessionUnavailable(ILogger logger, Exception exception);
+    }
+}
