@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Shop;
+using Shop.Components;
+using Shop.Data;
+using Shop.State;
+using Tether;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRazorPages();
+
+builder.Services.AddDbContext<ShopDb>(options =>
+    options.UseSqlite(builder.Configuration.GetConnectionString("Shop") ?? "Data Source=shop.db"));
+builder.Services.AddIdentity<IdentityUser, IdentityRole>()
+    .AddEntityFrameworkStores<ShopDb>()
+    .AddDefaultTokenProviders();
+builder.Services.ConfigureApplicationCookie(options =>
+{
+    options.LoginPath = "/account/login";
+    options.AccessDeniedPath = "/account/denied";
+    options.Cookie.HttpOnly = true;
+});
+
+// The session store is the distributed cache: in memory here, Redis to scale out.
+builder.Services.AddDistributedMemoryCache();
+builder.Services.AddSession(options =>
+{
+    options.Cookie.HttpOnly = true;
+    options.Cookie.IsEssential = true;
+});
+
+builder.Services.AddTether().AddInteractiveServer();
+builder.Services.AddAppState<BillingState>();
+
+var app = builder.Build();
+await Seed.RunAsync(app.Services);
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+
+app.MapStaticAssets();
+app.UseSession();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+// A socket cannot set cookies, so the page that opens a circuit makes sure the browser holds a session cookie first:
+// otherwise the circuit's events and the HTTP pages would end up with two different sessions.
+app.Use(async (context, next) =>
+{
+    if (HttpMethods.IsGet(context.Request.Method) && !context.Request.Cookies.ContainsKey(".AspNetCore.Session")
+        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
+    {
+        context.Session.SetString("visit_started", DateTimeOffset.UtcNow.ToString("O"));
+    }
+
+    await next(context);
+});
+
+app.UseTether();
+
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapRazorPages();
+
+app.MapGet("/api/products", async (ShopDb db, string? q) =>
+    await db.Products.Where(p => q == null || p.Name.Contains(q)).OrderBy(p => p.Name).ToListAsync());
+
+app.MapGet("/api/session", async (HttpContext context) =>
+{
+    await context.Session.LoadAsync();
+    return new
+    {
+        user = context.User.Identity?.Name,
+        last_payment_status = context.Session.GetString("last_payment_status"),
+        cart = Cart.Read(context.Session),
+    };
+});
+
+app.MapPost("/cart/add", async (HttpContext context, IAntiforgery antiforgery) =>
+{
+    await antiforgery.ValidateRequestAsync(context);
+    var form = await context.Request.ReadFormAsync();
+    if (form["item"].ToString() is { Length: > 0 and <= 100 } item)
+    {
+        Cart.Add(context.Session, item);
+    }
+
+    return Results.LocalRedirect(LocalUrl(form["returnUrl"]));
+});
+
+app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
+{
+    await antiforgery.ValidateRequestAsync(context);
+    await signIn.SignOutAsync();
+    context.Session.Clear();
+    return Results.LocalRedirect("/");
+});
+
+app.Run();
+
+static string LocalUrl(string? url) => url is ['/', not '/' and not '\\', ..] or "/" ? url : "/";
+
+/// <summary>The entry point, visible to the browser tests' <c>WebApplicationFactory</c>.</summary>
+public partial class Program;
