@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tether.BrowserTests;
+
+[Collection(ShopCollection.Name)]
+public sealed class ShopBrowserTests(ShopFixture shop)
+{
+    private const string Customer = "customer@shop.test";
+    private const string Admin = "admin@shop.test";
+
+    [Fact]
+    public async Task Search_asks_anonymous_users_to_sign_in_then_lists_shoes_for_the_signed_in_user()
+    {
+        var page = await shop.NewPageAsync();
+        await OpenInteractiveAsync(page, "/search?q=shoe");
+        await page.ClickAsync("#run");
+        await Expect(page.Locator("#sign-in-message")).ToBeVisibleAsync();
+
+        await SignInAsync(page, Customer, "Customer#2026", "/search?q=shoe");
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=shoe");
+        await WaitInteractiveAsync(page);
+        await page.ClickAsync("#run");
+
+        await Expect(page.Locator("#search-user")).ToHaveTextAsync(Customer);
+        await Expect(page.Locator("#seen-query")).ToHaveTextAsync("shoe");
+        await Expect(page.Locator("#results li")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#results")).ToContainTextAsync("Trail running shoe");
+        await Expect(page.Locator("#results")).Not.ToContainTextAsync("Wool scarf");
+
+        // A client-side navigation inside the circuit: no HTTP request, yet Request.Query follows the page.
+        await page.FillAsync("#query", "scarf");
+        await page.ClickAsync("#go");
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=scarf");
+        await page.ClickAsync("#run");
+        await Expect(page.Locator("#seen-query")).ToHaveTextAsync("scarf");
+        await Expect(page.Locator("#results li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#results")).ToContainTextAsync("Wool scarf");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Pay_writes_the_session_that_http_reads_and_another_user_never_sees_it()
+    {
+        var customer = await shop.NewPageAsync();
+        await SignInAsync(customer, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(customer);
+        await Expect(customer.Locator("#billing-user")).ToHaveTextAsync(Customer);
+        await customer.ClickAsync("#pay");
+        await Expect(customer.Locator("#billing-status")).ToHaveTextAsync("pending");
+
+        var session = await SessionAsync(customer.Context);
+        Assert.Equal(Customer, session.GetProperty("user").GetString());
+        Assert.Equal("pending", session.GetProperty("last_payment_status").GetString());
+
+        var admin = await shop.NewPageAsync();
+        await SignInAsync(admin, Admin, "Admin#2026", "/billing");
+        await WaitInteractiveAsync(admin);
+        await Expect(admin.Locator("#billing-user")).ToHaveTextAsync(Admin);
+        await Expect(admin.Locator("#billing-status")).ToHaveTextAsync("none");
+        var adminSession = await SessionAsync(admin.Context);
+        Assert.Equal(JsonValueKind.Null, adminSession.GetProperty("last_payment_status").ValueKind);
+
+        await customer.Context.CloseAsync();
+        await admin.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Pay_sends_an_anonymous_user_to_sign_in()
+    {
+        var page = await shop.NewPageAsync();
+        await OpenInteractiveAsync(page, "/billing");
+        await Expect(page.Locator("#billing-user")).ToHaveTextAsync("a guest");
+        await page.ClickAsync("#pay");
+
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/account/login?returnUrl=%2Fbilling");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Profile_shows_what_http_put_in_the_session_and_the_browsers_address()
+    {
+        var page = await shop.NewPageAsync();
+        await SignInAsync(page, Customer, "Customer#2026", "/");
+        await page.Locator("article", new() { HasText = "Wool scarf" }).GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(page.Locator("#http-cart")).ToContainTextAsync("Wool scarf");
+
+        await OpenInteractiveAsync(page, "/profile");
+        await page.ClickAsync("#refresh");
+        await Expect(page.Locator("#profile-user")).ToHaveTextAsync(Customer);
+        await Expect(page.Locator("#profile-cart")).ToHaveTextAsync("Wool scarf");
+        await Expect(page.Locator("#profile-ip")).ToHaveTextAsync("127.0.0.1");
+        await Expect(page.Locator("#profile-path")).ToHaveTextAsync("/profile");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Signing_out_in_another_tab_empties_the_session_at_once_but_the_stateless_ticket_stays_valid()
+    {
+        var context = await shop.NewContextAsync();
+        var first = await shop.NewPageAsync(context);
+        await SignInAsync(first, Customer, "Customer#2026", "/");
+        await first.Locator("article", new() { HasText = "Merino socks" }).GetByRole(AriaRole.Button).ClickAsync();
+        await OpenInteractiveAsync(first, "/profile");
+        await Expect(first.Locator("#profile-cart")).ToHaveTextAsync("Merino socks");
+
+        var second = await shop.NewPageAsync(context);
+        await second.GotoAsync("/");
+        await second.ClickAsync("#sign-out");
+        await Expect(second.Locator("#sign-in")).ToBeVisibleAsync();
+
+        // The first tab's circuit is still open on the cookies of its handshake. The next event re-reads the session
+        // from the store: sign-out cleared it, so the cart is gone at once. The authentication ticket in that
+        // handshake cookie is stateless and still unexpired, so the cookie handler accepts it: the user is still
+        // signed in on this socket until server-side revocation exists.
+        await first.ClickAsync("#refresh");
+        await Expect(first.Locator("#profile-events")).ToHaveTextAsync("2");
+        await Expect(first.Locator("#profile-cart")).ToHaveTextAsync("empty");
+        await Expect(first.Locator("#profile-user")).ToHaveTextAsync(Customer);
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_is_caught_by_the_error_boundary_and_the_circuit_keeps_working()
+    {
+        var page = await shop.NewPageAsync();
+        await SignInAsync(page, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(page);
+        await page.ClickAsync("#boom");
+        await Expect(page.Locator("#boom-handled")).ToBeVisibleAsync();
+
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator("#billing-status")).ToHaveTextAsync("pending");
+        await Expect(page.Locator("#billing-user")).ToHaveTextAsync(Customer);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_admin_page_keeps_the_full_http_pipeline()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/admin");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
+
+        await SignInAsync(page, Customer, "Customer#2026", "/admin", expectReturnUrl: false);
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/denied"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Access denied");
+
+        var admin = await shop.NewPageAsync();
+        await SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await Expect(admin.Locator("#admin-user")).ToHaveTextAsync(Admin);
+        await page.Context.CloseAsync();
+        await admin.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Screenshots_of_the_three_patterns()
+    {
+        var page = await shop.NewPageAsync();
+        await page.SetViewportSizeAsync(1100, 720);
+        await SignInAsync(page, Customer, "Customer#2026", "/");
+        await page.Locator("article", new() { HasText = "Canvas shoe" }).GetByRole(AriaRole.Button).ClickAsync();
+
+        await OpenInteractiveAsync(page, "/search?q=shoe");
+        await page.ClickAsync("#run");
+        await Expect(page.Locator("#results li")).ToHaveCountAsync(3);
+        await SaveAsync(page, "search");
+
+        await OpenInteractiveAsync(page, "/profile");
+        await Expect(page.Locator("#profile-cart")).ToHaveTextAsync("Canvas shoe");
+        await SaveAsync(page, "profile");
+
+        await OpenInteractiveAsync(page, "/billing");
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator("#billing-status")).ToHaveTextAsync("pending");
+        await SaveAsync(page, "billing");
+        await page.Context.CloseAsync();
+    }
+
+    private static async Task SaveAsync(IPage page, string name)
+    {
+        // The README's screenshots are refreshed with TETHER_SCREENSHOTS=<folder>; otherwise they go to a temp folder.
+        var folder = Environment.GetEnvironmentVariable("TETHER_SCREENSHOTS") ?? Path.Combine(Path.GetTempPath(), "tether-screenshots");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 10_000);
+    }
+
+    private async Task SignInAsync(IPage page, string email, string password, string returnUrl, bool expectReturnUrl = true)
+    {
+        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login");
+        if (expectReturnUrl)
+        {
+            await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
+        }
+    }
+
+    private static async Task OpenInteractiveAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await WaitInteractiveAsync(page);
+    }
+
+    private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+
+    private static async Task<JsonElement> SessionAsync(IBrowserContext context)
+    {
+        var response = await context.APIRequest.GetAsync("/api/session");
+        Assert.True(response.Ok);
+        return JsonDocument.Parse(await response.TextAsync()).RootElement.Clone();
+    }
+}
