@@ -155,6 +155,31 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_click_runs_the_event_pipeline_once_and_render_acknowledgements_skip_it()
+    {
+        var page = await shop.NewPageAsync();
+        await SignInAsync(page, Customer, "Customer#2026", "/profile");
+        await WaitInteractiveAsync(page);
+        await Expect(page.Locator("#profile-events")).ToHaveTextAsync("1");
+        shop.Logs.Entries.Clear();
+
+        await page.ClickAsync("#refresh");
+        await Expect(page.Locator("#profile-events")).ToHaveTextAsync("2");
+
+        // The click's render is acknowledged by the browser after it is shown; wait for that acknowledgement.
+        await WaitForAsync(() => Activities().Any(a => a == "OnRenderCompleted: passive"));
+        var activities = Activities();
+        // .NET 10's web renderer delivers browser events as a JS-to-.NET call (DispatchEventAsync), not DispatchBrowserEvent.
+        Assert.Equal(["BeginInvokeDotNetFromJS: bridged"], activities.Where(a => a.EndsWith("bridged", StringComparison.Ordinal)));
+        Assert.DoesNotContain(activities, a => a.StartsWith("OnRenderCompleted: bridged", StringComparison.Ordinal));
+        Assert.Equal(activities.Count(a => a.EndsWith("bridged", StringComparison.Ordinal)), shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted"));
+        await page.Context.CloseAsync();
+
+        List<string> Activities() => shop.Logs.Entries.Where(e => e.Id.Name == "CircuitActivity")
+            .Select(e => e.Message.Replace("Circuit activity ", string.Empty, StringComparison.Ordinal).TrimEnd('.')).ToList();
+    }
+
+    [Fact]
     public async Task Screenshots_of_the_three_patterns()
     {
         var page = await shop.NewPageAsync();
@@ -207,6 +232,15 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 
     private static async Task<JsonElement> SessionAsync(IBrowserContext context)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace Tether.BrowserTests;
@@ -22,12 +23,19 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public IServiceProvider Services => _factory!.Services;
 
+    public LogCollector Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
             builder.UseEnvironment("Development");
+            builder.ConfigureLogging(logging =>
+            {
+                logging.AddProvider(Logs);
+                logging.AddFilter<LogCollector>("Tether", LogLevel.Debug);
+            });
         });
         _factory.UseKestrel(0);
         _factory.StartServer();

@@ -36,8 +36,11 @@ internal sealed partial class TetherCircuitHandler(
         var activity = CircuitActivity.Current;
         if (activity is { IsPassive: true })
         {
+            Log.Activity(logger, activity.HubMethod, "passive");
             return next(context);
         }
+
+        Log.Activity(logger, activity?.HubMethod ?? "(unknown)", "bridged");
 
         var handshake = Handshake(activity?.Connection);
         if (handshake is null)
@@ -125,6 +128,9 @@ internal sealed partial class TetherCircuitHandler(
     {
         [LoggerMessage(20, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = "NoHandshake")]
         public static partial void NoHandshake(ILogger logger, string hubMethod);
+
+        [LoggerMessage(22, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = "CircuitActivity")]
+        public static partial void Activity(ILogger logger, string hubMethod, string mode);
 
         [LoggerMessage(21, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = "CircuitSessionUnavailable")]
         public static partial void SessionUnavailable(ILogger logger, Exception exception);
