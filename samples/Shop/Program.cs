@@ -62,7 +62,18 @@ app.Use(async (context, next) =>
     await next(context);
 });
 
-app.UseTether();
+// The event pipeline: the app's session and authentication middleware, then the app's own middleware for events.
+// Here: the profile needs a signed-in user, checked again on every click rather than once when the page loaded.
+app.UseTether(events => events.Use(async (context, next) =>
+{
+    if (context.Request.Path.StartsWithSegments("/profile") && context.User.Identity?.IsAuthenticated != true)
+    {
+        context.Response.Redirect("/account/login?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
+        return;
+    }
+
+    await next(context);
+}));
 
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapRazorPages();

@@ -96,6 +96,18 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task An_event_middleware_redirect_becomes_a_navigation_and_the_handler_does_not_run()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/profile");
+
+        // The circuit's first events already run the app's event middleware, which sends anonymous users to sign in.
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/account/login?returnUrl=%2Fprofile");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Sign in");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signing_out_in_another_tab_empties_the_session_at_once_but_the_stateless_ticket_stays_valid()
     {
         var context = await shop.NewContextAsync();
