@@ -41,7 +41,11 @@ public sealed class CoreTestApp : IAsyncDisposable
 
     public IEventBridge Bridge => App.Services.GetRequiredService<IEventBridge>();
 
-    public static async Task<CoreTestApp> StartAsync(Action<IApplicationBuilder>? events = null, Action<IServiceCollection>? services = null)
+    public static async Task<CoreTestApp> StartAsync(
+        Action<IApplicationBuilder>? events = null,
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? map = null,
+        Action<CookieAuthenticationOptions>? cookies = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -49,7 +53,7 @@ public sealed class CoreTestApp : IAsyncDisposable
         var cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
         builder.Services.AddSingleton<IDistributedCache>(cache);
         builder.Services.AddSession();
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options => cookies?.Invoke(options));
         builder.Services.AddAuthorization();
         builder.Services.AddTether();
         services?.Invoke(builder.Services);
@@ -82,6 +86,7 @@ public sealed class CoreTestApp : IAsyncDisposable
             return context.Session.GetString(key) ?? "(none)";
         });
 
+        map?.Invoke(app);
         app.MapGet("/handshake", (HttpContext context, string id, string? location) =>
         {
             handshakes[id] = EventRequest.FromHttpContext(context, location);

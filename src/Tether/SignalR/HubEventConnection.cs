@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace Tether.SignalR;
+
+/// <summary>
+/// What Tether keeps for one SignalR connection, in <see cref="HubCallerContext.Items"/>: the handshake snapshot, the
+/// page location the client last reported, and the cookie jar.
+/// </summary>
+internal sealed class HubEventConnection(EventRequest handshake, TetherOptions options)
+{
+    private static readonly object s_key = new();
+
+    private EventRequest? _request;
+
+    public EventConnection Connection { get; } = new(options);
+
+    public EventRequest Request => Volatile.Read(ref _request) ?? handshake;
+
+    public void SetLocation(string? location)
+        => Volatile.Write(ref _request, handshake.WithLocation(location ?? "/", options));
+
+    public static HubEventConnection? Find(HubCallerContext context)
+        => context.Items.TryGetValue(s_key, out var value) ? value as HubEventConnection : null;
+
+    public static HubEventConnection GetOrCreate(HubCallerContext context, TetherOptions options)
+    {
+        if (Find(context) is { } existing)
+        {
+            return existing;
+        }
+
+        var http = context.GetHttpContext()
+            ?? throw new InvalidOperationException("Tether needs the HTTP request of the hub connection, which this transport does not provide.");
+        var location = http.Request.Query[TetherHubFilter.LocationQueryKey];
+        var state = new HubEventConnection(EventRequest.FromHttpContext(http, location.Count == 1 ? location[0] : null, options), options);
+        context.Items[s_key] = state;
+        return state;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Tether.SignalR;
+
+/// <summary>
+/// Runs every invocation of a bridged hub, and its <c>OnConnectedAsync</c>/<c>OnDisconnectedAsync</c>, through the
+/// event pipeline, with SignalR's per-invocation scope as the event's services. Then it re-checks the method's
+/// <c>[Authorize]</c> data against the user of this call, not the one the connection was opened with.
+/// </summary>
+internal sealed partial class TetherHubFilter(
+    EventBridge bridge,
+    IOptions<TetherOptions> options,
+    ILogger<TetherHubFilter> logger) : IHubFilter
+{
+    /// <summary>The query string key under which clients send the page location when they connect.</summary>
+    public const string LocationQueryKey = "tether-location";
+
+    /// <summary>The hub method name under which clients report that the page navigated.</summary>
+    public const string LocationMethodName = "tether:location";
+
+    private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
+
+    private static readonly ConcurrentDictionary<(Type Hub, MethodInfo Method), IAuthorizeData[]> s_authorizeData = new();
+
+    private readonly TetherOptions _options = options.Value;
+
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        if (IsComponentHub(invocationContext.Hub))
+        {
+            return await next(invocationContext);
+        }
+
+        var state = HubEventConnection.GetOrCreate(invocationContext.Context, _options);
+        if (IsLocationMethod(invocationContext.HubMethod))
+        {
+            state.SetLocation(invocationContext.HubMethodArguments.Count == 1 ? invocationContext.HubMethodArguments[0] as string : null);
+            return null;
+        }
+
+        object? result = null;
+        EventOutcome outcome;
+        try
+        {
+            outcome = await bridge.RunAsync(
+                state.Request,
+                state.Connection,
+                async context =>
+                {
+                    await AuthorizeAsync(context, invocationContext);
+                    result = await next(invocationContext);
+                },
+                invocationContext.ServiceProvider,
+                invocationContext.Context.ConnectionAborted);
+        }
+        catch (SessionUnavailableException ex)
+        {
+            Log.SessionUnavailable(logger, invocationContext.HubMethodName, ex);
+            throw new HubException(ex.HandlerRan
+                ? $"'{invocationContext.HubMethodName}' ran, but the session store was unavailable and its session changes were not saved."
+                : $"'{invocationContext.HubMethodName}' was not run: the session store is unavailable.");
+        }
+
+        if (!outcome.HandlerRan)
+        {
+            throw new HubException($"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
+        }
+
+        return result;
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        if (IsComponentHub(context.Hub))
+        {
+            return next(context);
+        }
+
+        var state = HubEventConnection.GetOrCreate(context.Context, _options);
+        return RunLifetimeAsync(state, context, next);
+    }
+
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state)
+        {
+            return next(context, exception);
+        }
+
+        return RunLifetimeAsync(state, context, c => next(c, exception));
+    }
+
+    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        var outcome = await bridge.RunAsync(state.Request, state.Connection, _ => next(context), context.ServiceProvider, CancellationToken.None);
+        if (!outcome.HandlerRan)
+        {
+            // A connection the event pipeline refuses is closed rather than left half-initialized.
+            context.Context.Abort();
+        }
+    }
+
+    private static async Task AuthorizeAsync(HttpContext context, HubInvocationContext invocation)
+    {
+        var authorizeData = s_authorizeData.GetOrAdd((invocation.Hub.GetType(), invocation.HubMethod), static key => AuthorizeDataOf(key.Hub, key.Method));
+        if (authorizeData.Length == 0)
+        {
+            return;
+        }
+
+        var services = context.RequestServices;
+        var policyProvider = services.GetRequiredService<IAuthorizationPolicyProvider>();
+        var policy = await AuthorizationPolicy.CombineAsync(policyProvider, authorizeData);
+        if (policy is null)
+        {
+            return;
+        }
+
+        var result = await services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, invocation, policy);
+        if (!result.Succeeded)
+        {
+            throw new HubException(context.User.Identity?.IsAuthenticated == true
+                ? $"Access to '{invocation.HubMethodName}' was denied: the signed-in user does not meet its authorization policy."
+                : $"Access to '{invocation.HubMethodName}' was denied: this call is not signed in.");
+        }
+    }
+
+    private static IAuthorizeData[] AuthorizeDataOf(Type hub, MethodInfo method)
+    {
+        if (method.IsDefined(typeof(AllowAnonymousAttribute), inherit: true))
+        {
+            return [];
+        }
+
+        // Method data only: SignalR checks hub-level [Authorize] at the handshake, and the per-call user is checked
+        // against the method's own requirements here. Hub-level data is combined in too so a revoked user loses
+        // access to every method of an [Authorize] hub.
+        return [.. method.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>(),
+            .. hub.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>()];
+    }
+
+    // HubInvocationContext.HubMethodName is the C# name, not the [HubMethodName] alias clients call.
+    private static bool IsLocationMethod(MethodInfo method)
+        => method.Name == nameof(AppHub.SetLocation) && method.DeclaringType is { } type
+            && (type == typeof(AppHub) || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(AppHub<>)));
+
+    private static bool IsComponentHub(Hub hub) => hub.GetType().FullName == ComponentHubTypeName;
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = "HubSessionUnavailable")]
+        public static partial void SessionUnavailable(ILogger logger, string method, Exception exception);
+    }
+}

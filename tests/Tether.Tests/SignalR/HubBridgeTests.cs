@@ -1,0 +1,241 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Tests.Core;
+
+namespace Tether.Tests.SignalR;
+
+public sealed class HubBridgeTests : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
+        services: services =>
+        {
+            services.AddSignalR().AddTether();
+            services.AddAuthorizationBuilder().AddPolicy("admins", policy => policy.RequireRole("admin"));
+            services.AddRazorComponents().AddInteractiveServerComponents();
+            services.AddTether().AddInteractiveServer();
+        },
+        map: app =>
+        {
+            app.UseAntiforgery();
+            app.MapHub<TestHub>("/hubs/test");
+            app.MapRazorComponents<TestRoot>().AddInteractiveServerRenderMode();
+        },
+        cookies: options =>
+        {
+            options.TimeProvider = _clock;
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+            options.SlidingExpiration = false;
+        });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Hub_calls_see_the_user_claims_and_session_of_http_and_their_session_writes_reach_http()
+    {
+        using var alice = _app.NewBrowser();
+        await alice.GetAsync("/signin?name=alice");
+        await alice.GetAsync("/session/set?key=owner&value=alice");
+        await using var connection = await ConnectAsync(alice.Cookies, "/shop?tab=cart");
+
+        var me = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Equal("alice", me.User);
+        Assert.Equal("alice-tenant", me.Tenant);
+        Assert.Equal("alice", me.Owner);
+        Assert.Equal("127.0.0.1", me.RemoteIp);
+        Assert.Equal("alice", await connection.InvokeAsync<string>("FromStatic"));
+        Assert.Equal("secret for alice", await connection.InvokeAsync<string>("Secret"));
+
+        await connection.InvokeAsync("WriteSession", "cart", "2 hats");
+        Assert.Equal("2 hats", await alice.GetAsync("/session/get?key=cart"));
+    }
+
+    [Fact]
+    public async Task The_page_location_the_client_sends_reaches_Request_Path_and_Query()
+    {
+        await using var connection = await ConnectAsync(new CookieContainer(), "/shop/cart?x=1");
+        var first = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Equal("/shop/cart", first.Path);
+        Assert.Equal("?x=1", first.QueryString());
+
+        await connection.InvokeAsync("tether:location", "/orders?id=7");
+        var second = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Equal("/orders", second.Path);
+        Assert.Equal("?id=7", second.QueryString());
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/x")]
+    [InlineData("//evil.example/x")]
+    [InlineData("not a url \u0001")]
+    [InlineData("javascript:alert(1)")]
+    public async Task A_hostile_location_is_neutralised_to_the_root(string location)
+    {
+        await using var connection = await ConnectAsync(new CookieContainer(), location);
+        Assert.Equal("/", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
+
+        await connection.InvokeAsync("tether:location", "/fine");
+        await connection.InvokeAsync("tether:location", location);
+        var me = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Equal("/", me.Path);
+        Assert.Equal(string.Empty, me.QueryString());
+    }
+
+    [Fact]
+    public async Task A_tampered_cookie_is_anonymous_and_authorize_denies_while_the_connection_survives()
+    {
+        using var bob = _app.NewBrowser();
+        await bob.GetAsync("/signin?name=bob");
+        var cookies = new CookieContainer();
+        var real = bob.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
+        cookies.Add(_app.BaseAddress, new Cookie(".AspNetCore.Cookies", real[..^3] + (real[^3] == 'x' ? 'y' : 'x') + real[^2..]));
+        await using var connection = await ConnectAsync(cookies);
+
+        Assert.Null((await connection.InvokeAsync<Whoami>("Whoami")).User);
+        // The connect-time user was anonymous too, so SignalR's own check refuses first ("unauthorized").
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("Secret"));
+        Assert.Matches("denied|unauthorized", denied.Message);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
+
+        // A client that reports no page location keeps the path of its handshake.
+        Assert.Equal("/hubs/test", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
+    }
+
+    [Fact]
+    public async Task A_ticket_that_expires_after_connect_is_anonymous_on_the_next_call_and_authorize_re_checks_it()
+    {
+        using var carol = _app.NewBrowser();
+        await carol.GetAsync("/signin?name=carol&role=admin");
+        await using var connection = await ConnectAsync(carol.Cookies);
+        Assert.Equal("secret for carol", await connection.InvokeAsync<string>("Secret"));
+        Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
+
+        _clock.Advance(TimeSpan.FromMinutes(11));
+
+        var me = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Null(me.User);
+        Assert.True(me.ConnectUserAuthenticated, "SignalR's own Context.User is still the connect-time user.");
+        await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("Secret"));
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
+        Assert.Contains("denied", denied.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
+    }
+
+    [Fact]
+    public async Task Authorize_policy_denies_a_signed_in_user_without_the_role()
+    {
+        using var dave = _app.NewBrowser();
+        await dave.GetAsync("/signin?name=dave");
+        await using var connection = await ConnectAsync(dave.Cookies);
+
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
+        Assert.Matches("denied|unauthorized", denied.Message);
+        Assert.Equal("secret for dave", await connection.InvokeAsync<string>("Secret"));
+    }
+
+    [Fact]
+    public async Task Two_users_on_fifty_connections_each_never_see_each_others_user_or_session()
+    {
+        var users = new[] { "erin", "frank" };
+        var connections = new List<(string User, HubConnection Connection)>();
+        foreach (var user in users)
+        {
+            using var browser = _app.NewBrowser();
+            await browser.GetAsync($"/signin?name={user}");
+            await browser.GetAsync($"/session/set?key=owner&value={user}");
+            for (var i = 0; i < 50; i++)
+            {
+                connections.Add((user, await ConnectAsync(browser.Cookies, $"/{user}?i={i}")));
+            }
+        }
+
+        var replies = 0;
+        try
+        {
+            await Task.WhenAll(connections.Select(async c =>
+            {
+                for (var call = 0; call < 30; call++)
+                {
+                    var me = await c.Connection.InvokeAsync<Whoami>("Whoami");
+                    Assert.Equal(c.User, me.User);
+                    Assert.Equal(c.User, me.Owner);
+                    Assert.Equal("/" + c.User, me.Path);
+                    Interlocked.Increment(ref replies);
+                }
+            }));
+        }
+        finally
+        {
+            await Task.WhenAll(connections.Select(c => c.Connection.DisposeAsync().AsTask()));
+        }
+
+        Assert.Equal(2 * 50 * 30, replies);
+    }
+
+    [Theory]
+    [InlineData("/hubs/test")]
+    [InlineData("/_blazor")]
+    public async Task A_websocket_handshake_from_a_foreign_origin_is_refused_before_any_hub_code(string path)
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, await WebSocketHandshakeAsync(path, "https://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await WebSocketHandshakeAsync(path, "null"));
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketHandshakeAsync(path, _app.BaseAddress.GetLeftPart(UriPartial.Authority)));
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketHandshakeAsync(path, origin: null));
+    }
+
+    [Fact]
+    public async Task A_negotiate_request_from_a_foreign_origin_is_refused()
+    {
+        using var client = new HttpClient { BaseAddress = _app.BaseAddress };
+        using var foreign = new HttpRequestMessage(HttpMethod.Post, "/hubs/test/negotiate?negotiateVersion=1");
+        foreign.Headers.Add("Origin", "https://evil.example");
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/hubs/test/negotiate?negotiateVersion=1");
+        own.Headers.Add("Origin", _app.BaseAddress.GetLeftPart(UriPartial.Authority));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(foreign)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(own)).StatusCode);
+    }
+
+    private async Task<HttpStatusCode> WebSocketHandshakeAsync(string path, string? origin)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        var uri = new UriBuilder(_app.BaseAddress) { Scheme = "ws", Path = path }.Uri;
+        try
+        {
+            await socket.ConnectAsync(uri, CancellationToken.None);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+        catch (WebSocketException)
+        {
+        }
+
+        return socket.HttpStatusCode;
+    }
+
+    private async Task<HubConnection> ConnectAsync(CookieContainer cookies, string? location = null)
+    {
+        var url = new Uri(_app.BaseAddress, "/hubs/test" + (location is null ? string.Empty : "?tether-location=" + Uri.EscapeDataString(location)));
+        var connection = new HubConnectionBuilder()
+            .WithUrl(url, options => options.Cookies = cookies)
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+}
+
+internal static class WhoamiExtensions
+{
+    public static string QueryString(this Whoami me) => me.Query ?? string.Empty;
+}

@@ -1,0 +1,30 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Tether.SignalR;
+
+namespace Tether.Tests.SignalR;
+
+public sealed record Whoami(string? User, string? Tenant, string? Owner, string Path, string? Query, string? RemoteIp, bool ConnectUserAuthenticated);
+
+public sealed class TestHub : AppHub
+{
+    public Whoami Whoami() => new(
+        User.Identity?.IsAuthenticated == true ? User.Identity.Name : null,
+        User.FindFirstValue("tenant"),
+        Session.GetString("owner"),
+        Request.Path.Value!,
+        Request.QueryString.Value,
+        Request.HttpContext.Connection.RemoteIpAddress?.ToString(),
+        Context.User?.Identity?.IsAuthenticated == true);
+
+    public void WriteSession(string key, string value) => Session.SetString(key, value);
+
+    [Authorize]
+    public string Secret() => "secret for " + User.Identity!.Name;
+
+    [Authorize(Policy = "admins")]
+    public string AdminOnly() => "admin area";
+
+    public string FromStatic() => Ambient.Request.User.Identity?.Name ?? "anonymous";
+}
