@@ -57,6 +57,19 @@ public sealed class HubBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OnConnectedAsync_and_OnDisconnectedAsync_run_inside_an_event()
+    {
+        using var gina = _app.NewBrowser();
+        await gina.GetAsync("/signin?name=gina");
+        await gina.GetAsync("/session/set?key=owner&value=gina");
+        var connection = await ConnectAsync(gina.Cookies, "/live");
+
+        Assert.Equal("gina@/live", await gina.GetAsync("/session/get?key=connected_as"));
+        await connection.DisposeAsync();
+        await WaitForAsync(async () => await gina.GetAsync("/session/get?key=disconnected_as") == "gina");
+    }
+
+    [Fact]
     public async Task The_page_location_the_client_sends_reaches_Request_Path_and_Query()
     {
         await using var connection = await ConnectAsync(new CookieContainer(), "/shop/cart?x=1");
@@ -64,7 +77,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
         Assert.Equal("/shop/cart", first.Path);
         Assert.Equal("?x=1", first.QueryString());
 
-        await connection.InvokeAsync("tether:location", "/orders?id=7");
+        await connection.SetLocationAsync("/orders?id=7");
         var second = await connection.InvokeAsync<Whoami>("Whoami");
         Assert.Equal("/orders", second.Path);
         Assert.Equal("?id=7", second.QueryString());
@@ -80,8 +93,8 @@ public sealed class HubBridgeTests : IAsyncLifetime
         await using var connection = await ConnectAsync(new CookieContainer(), location);
         Assert.Equal("/", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
 
-        await connection.InvokeAsync("tether:location", "/fine");
-        await connection.InvokeAsync("tether:location", location);
+        await connection.SetLocationAsync("/fine");
+        await connection.SetLocationAsync(location);
         var me = await connection.InvokeAsync<Whoami>("Whoami");
         Assert.Equal("/", me.Path);
         Assert.Equal(string.Empty, me.QueryString());
@@ -202,6 +215,15 @@ public sealed class HubBridgeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(own)).StatusCode);
     }
 
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
     private async Task<HttpStatusCode> WebSocketHandshakeAsync(string path, string? origin)
     {
         using var socket = new ClientWebSocket();
@@ -226,7 +248,8 @@ public sealed class HubBridgeTests : IAsyncLifetime
 
     private async Task<HubConnection> ConnectAsync(CookieContainer cookies, string? location = null)
     {
-        var url = new Uri(_app.BaseAddress, "/hubs/test" + (location is null ? string.Empty : "?tether-location=" + Uri.EscapeDataString(location)));
+        var url = new Uri(_app.BaseAddress, "/hubs/test");
+        url = location is null ? url : url.WithTetherLocation(location);
         var connection = new HubConnectionBuilder()
             .WithUrl(url, options => options.Cookies = cookies)
             .Build();

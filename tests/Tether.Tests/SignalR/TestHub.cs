@@ -9,6 +9,18 @@ public sealed record Whoami(string? User, string? Tenant, string? Owner, string 
 
 public sealed class TestHub : AppHub
 {
+    public override Task OnConnectedAsync()
+    {
+        Session.SetString("connected_as", User.Identity?.Name + "@" + Request.Path);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        Session.SetString("disconnected_as", User.Identity?.Name ?? "anonymous");
+        return Task.CompletedTask;
+    }
+
     public Whoami Whoami() => new(
         User.Identity?.IsAuthenticated == true ? User.Identity.Name : null,
         User.FindFirstValue("tenant"),

@@ -1,0 +1,45 @@
+// Tether's helper for @microsoft/signalr browser clients: it tells a bridged hub which page the user is on, so hub
+// methods see that page's path and query in Request.Path and Request.Query, as an HTTP request from it would.
+//   const connection = new signalR.HubConnectionBuilder().withUrl(tether.withLocation("/hubs/shop")).build();
+//   tether.track(connection);
+(function () {
+    "use strict";
+    const queryKey = "tether-location";
+    const here = () => location.pathname + location.search;
+
+    // The location at connect time travels in the handshake's query string.
+    function withLocation(url) {
+        return url + (url.indexOf("?") >= 0 ? "&" : "?") + queryKey + "=" + encodeURIComponent(here());
+    }
+
+    // Later navigations (history API, back/forward, Blazor's enhanced navigation) are reported as they happen.
+    function track(connection) {
+        let last = here();
+        const report = () => {
+            const now = here();
+            if (now === last) {
+                return;
+            }
+            last = now;
+            if (connection.state === "Connected") {
+                connection.invoke("tether:location", now).catch(() => { /* the next call reports it again */ });
+            }
+        };
+        for (const name of ["pushState", "replaceState"]) {
+            const original = history[name];
+            history[name] = function () {
+                const result = original.apply(this, arguments);
+                report();
+                return result;
+            };
+        }
+        window.addEventListener("popstate", report);
+        connection.onreconnected(() => {
+            last = null;
+            report();
+        });
+        return connection;
+    }
+
+    window.tether = Object.freeze({ withLocation, track });
+})();
