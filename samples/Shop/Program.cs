@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Shop;
 using Shop.Components;
 using Shop.Data;
+using Shop.Hubs;
 using Shop.State;
 using Tether;
 
@@ -33,6 +34,7 @@ builder.Services.AddSession(options =>
 });
 
 builder.Services.AddTether().AddInteractiveServer();
+builder.Services.AddSignalR().AddTether<ShopHub>();
 builder.Services.AddAppState<BillingState>();
 
 var app = builder.Build();
@@ -77,6 +79,7 @@ app.UseTether(events => events.Use(async (context, next) =>
 
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapRazorPages();
+app.MapHub<ShopHub>("/hubs/shop");
 
 app.MapGet("/api/products", async (ShopDb db, string? q) =>
     await db.Products.Where(p => q == null || p.Name.Contains(q)).OrderBy(p => p.Name).ToListAsync());

@@ -192,6 +192,25 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task The_live_page_hub_sees_the_http_user_and_cart_and_follows_the_page_location()
+    {
+        var page = await shop.NewPageAsync();
+        await SignInAsync(page, Customer, "Customer#2026", "/live");
+        await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+        await Expect(page.Locator("#live-user")).ToHaveTextAsync(Customer);
+        await Expect(page.Locator("#live-path")).ToHaveTextAsync("/live");
+
+        await page.ClickAsync("[data-add='Rain jacket']");
+        await Expect(page.Locator("#live-cart")).ToContainTextAsync("Rain jacket");
+        await page.ClickAsync("#live-tab");
+        await Expect(page.Locator("#live-path")).ToHaveTextAsync("/live?tab=orders");
+
+        await page.GotoAsync("/");
+        await Expect(page.Locator("#http-cart")).ToContainTextAsync("Rain jacket");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Screenshots_of_the_three_patterns()
     {
         var page = await shop.NewPageAsync();
