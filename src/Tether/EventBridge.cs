@@ -47,7 +47,7 @@ internal sealed class EventBridge(
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
-        var feature = new EventFeature(handler, state);
+        var feature = new EventFeature(handler, state, connection);
         var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))
@@ -61,6 +61,10 @@ internal sealed class EventBridge(
         }
 
         ExceptionDispatchInfo? failure = null;
+
+        // Bound for the whole pipeline, not only the handler: the event's own middleware may read Current too, and the
+        // data protection wrapper finds the connection's unprotect cache through it.
+        var box = AmbientContext.Bind(context);
         try
         {
             try
@@ -89,7 +93,7 @@ internal sealed class EventBridge(
         }
         finally
         {
-            AmbientContext.Detach();
+            box.Clear();
             if (scope is { } owned)
             {
                 await owned.DisposeAsync();

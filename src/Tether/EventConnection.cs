@@ -24,8 +24,13 @@ public sealed class EventConnection
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
     public EventConnection(TetherOptions? options = null)
     {
-        _maxSize = (options ?? TetherOptions.Default).MaxHeadersTotalSize;
+        options ??= TetherOptions.Default;
+        _maxSize = options.MaxHeadersTotalSize;
+        UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }
+
+    /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
+    internal UnprotectCache? UnprotectCache { get; }
 
     /// <summary>
     /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.

@@ -5,8 +5,11 @@ namespace Tether;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// </summary>
-internal sealed class EventFeature(Func<HttpContext, object?, Task> handler, object? state)
+internal sealed class EventFeature(Func<HttpContext, object?, Task> handler, object? state, EventConnection? connection)
 {
+    /// <summary>The connection the event belongs to, if any.</summary>
+    public EventConnection? Connection { get; } = connection;
+
     public Func<HttpContext, object?, Task> Handler { get; } = handler;
 
     public object? State { get; } = state;

@@ -43,7 +43,6 @@ internal sealed class EventPipeline
             sessionFeature.Session = session;
         }
 
-        var box = AmbientContext.Bind(context);
         Exception? handlerFailure = null;
         try
         {
@@ -56,7 +55,6 @@ internal sealed class EventPipeline
         }
         finally
         {
-            box.Clear();
             if (session is { IsModified: true })
             {
                 await CommitAsync(session, context, handlerFailure);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,7 +71,12 @@ public static class TetherApplicationBuilderExtensions
         var events = app.New();
         if (options.UseSession)
         {
-            events.UseSession();
+            // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
+            // does not decrypt the same session cookie on every event.
+            var dataProtection = services.GetRequiredService<IDataProtectionProvider>();
+            events.UseMiddleware<SessionMiddleware>(options.UnprotectCacheDuration > TimeSpan.Zero
+                ? new EventDataProtectionProvider(dataProtection)
+                : dataProtection);
         }
 
         if (options.UseAuthentication)

@@ -54,4 +54,7 @@ public class TetherOptions
     /// and the session store still decides on every event whether the session exists; only the decryption is skipped.
     /// </remarks>
     public TimeSpan UnprotectCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The clock that ages the unprotect cache. Defaults to <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

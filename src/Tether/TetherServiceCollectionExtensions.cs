@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Tether;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -20,6 +22,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieAuthenticationEventCaching>());
         return new TetherBuilder(services);
     }
 

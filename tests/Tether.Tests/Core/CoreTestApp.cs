@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -53,6 +54,10 @@ public sealed class CoreTestApp : IAsyncDisposable
         var cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
         builder.Services.AddSingleton<IDistributedCache>(cache);
         builder.Services.AddSession();
+
+        // A key ring of its own: a test that revokes keys must not touch other apps' keys.
+        var keys = Directory.CreateTempSubdirectory("tether-keys-");
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(keys);
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options => cookies?.Invoke(options));
         builder.Services.AddAuthorization();
         builder.Services.AddTether();

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Tether.Benchmarks.BridgeBenchmarks).Assembly).Run(args);

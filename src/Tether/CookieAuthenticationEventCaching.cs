@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace Tether;
+
+/// <summary>
+/// Routes every cookie authentication scheme's data protection through <see cref="EventDataProtectionProvider"/>.
+/// A configure step, so it runs before the framework's post-configure step builds the ticket format from it; an app
+/// that sets its own provider later keeps it, uncached.
+/// </summary>
+internal sealed class CookieAuthenticationEventCaching(IDataProtectionProvider provider, IOptions<TetherOptions> options)
+    : IConfigureNamedOptions<CookieAuthenticationOptions>
+{
+    public void Configure(string? name, CookieAuthenticationOptions cookie)
+    {
+        if (options.Value.UnprotectCacheDuration > TimeSpan.Zero && cookie.DataProtectionProvider is not EventDataProtectionProvider)
+        {
+            cookie.DataProtectionProvider = new EventDataProtectionProvider(cookie.DataProtectionProvider ?? provider);
+        }
+    }
+
+    public void Configure(CookieAuthenticationOptions options) => Configure(Options.DefaultName, options);
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.DataProtection;
+
+namespace Tether;
+
+/// <summary>
+/// Wraps the data protection that the session and cookie authentication middleware use, so that inside an event a
+/// payload the connection already unprotected is not decrypted again. Outside events, and for every payload it has not
+/// seen on the connection, it is the app's own data protection, unchanged.
+/// </summary>
+internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner) : IDataProtectionProvider
+{
+    public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose));
+
+    private sealed class Protector(IDataProtector inner) : IDataProtector
+    {
+        public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose));
+
+        public byte[] Protect(byte[] plaintext) => inner.Protect(plaintext);
+
+        public byte[] Unprotect(byte[] protectedData)
+        {
+            var cache = AmbientContext.HttpContext?.Features.Get<EventFeature>()?.Connection?.UnprotectCache;
+            if (cache is null)
+            {
+                return inner.Unprotect(protectedData);
+            }
+
+            if (cache.TryGet(this, protectedData, out var plaintext))
+            {
+                return plaintext;
+            }
+
+            // A payload that fails to unprotect throws here and is never cached.
+            plaintext = inner.Unprotect(protectedData);
+            cache.Add(this, protectedData, plaintext);
+            return plaintext;
+        }
+    }
+}

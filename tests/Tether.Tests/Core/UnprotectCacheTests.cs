@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Core;
+
+public sealed class UnprotectCacheTests : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly CountingDataProtectionProvider _counting = new();
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
+        services: services => services.Configure<TetherOptions>(options =>
+        {
+            options.UnprotectCacheDuration = TimeSpan.FromMinutes(1);
+            options.TimeProvider = _clock;
+        }),
+        cookies: options => options.DataProtectionProvider = _counting.Wrap(_app.App.Services.GetRequiredService<IDataProtectionProvider>()));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task A_connection_decrypts_its_authentication_cookie_once_and_still_authenticates_every_event()
+    {
+        using var alice = _app.NewBrowser();
+        await alice.GetAsync("/signin?name=alice");
+        var request = await alice.HandshakeAsync("/");
+        var connection = new EventConnection(_app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value);
+        var before = _counting.Unprotects;
+
+        for (var i = 0; i < 10; i++)
+        {
+            string? name = null;
+            await _app.Bridge.RunAsync(request, connection, _ =>
+            {
+                name = Current.User().Identity?.Name;
+                return Task.CompletedTask;
+            });
+            Assert.Equal("alice", name);
+        }
+
+        Assert.Equal(1, _counting.Unprotects - before);
+
+        // Another connection has a cache of its own.
+        await _app.Bridge.RunAsync(request, new EventConnection(), _ => Task.CompletedTask);
+        Assert.Equal(2, _counting.Unprotects - before);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_ring_takes_effect_once_the_cached_entry_is_older_than_the_cache_duration()
+    {
+        using var bob = _app.NewBrowser();
+        await bob.GetAsync("/signin?name=bob");
+        var request = await bob.HandshakeAsync("/");
+        var options = _app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value;
+        var connection = new EventConnection(options);
+        Assert.Equal("bob", await UserAsync(request, connection));
+
+        _app.App.Services.GetRequiredService<IKeyManager>().RevokeAllKeys(DateTimeOffset.UtcNow.AddMinutes(1), "test");
+
+        // Data Protection refreshes its key ring in the background, so revocation lands a moment later for everyone.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (await UserAsync(request, new EventConnection(options)) is not null)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
+        // The connection that already unprotected the cookie keeps it until its cache entry ages out, then loses it.
+        Assert.Equal("bob", await UserAsync(request, connection));
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Null(await UserAsync(request, connection));
+    }
+
+    private async Task<string?> UserAsync(EventRequest request, EventConnection connection)
+    {
+        string? name = null;
+        await _app.Bridge.RunAsync(request, connection, _ =>
+        {
+            name = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
+            return Task.CompletedTask;
+        });
+        return name;
+    }
+
+    /// <summary>The app's real data protection, counting how often it actually decrypts.</summary>
+    private sealed class CountingDataProtectionProvider
+    {
+        private int _unprotects;
+
+        public int Unprotects => Volatile.Read(ref _unprotects);
+
+        public IDataProtectionProvider Wrap(IDataProtectionProvider inner) => new Provider(this, inner);
+
+        private sealed class Provider(CountingDataProtectionProvider owner, IDataProtectionProvider inner) : IDataProtectionProvider
+        {
+            public IDataProtector CreateProtector(string purpose) => new Protector(owner, inner.CreateProtector(purpose));
+        }
+
+        private sealed class Protector(CountingDataProtectionProvider owner, IDataProtector inner) : IDataProtector
+        {
+            public IDataProtector CreateProtector(string purpose) => new Protector(owner, inner.CreateProtector(purpose));
+
+            public byte[] Protect(byte[] plaintext) => inner.Protect(plaintext);
+
+            public byte[] Unprotect(byte[] protectedData)
+            {
+                Interlocked.Increment(ref owner._unprotects);
+                return inner.Unprotect(protectedData);
+            }
+        }
+    }
+}
