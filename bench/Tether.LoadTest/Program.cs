@@ -33,6 +33,15 @@ using (var http = new HttpClient(new HttpClientHandler { CookieContainer = cooki
     await http.GetStringAsync("/signin");
 }
 
+// Profiling aid: --hub-only bridged|plain runs that hub alone, 50 connections, for --seconds, and prints the server's id.
+if (args.SkipWhile(a => a != "--hub-only").Skip(1).FirstOrDefault() is { } only)
+{
+    Console.WriteLine("SERVER PID " + server.ProcessId);
+    var run = await HubRunAsync(server, cookies, only, 50, duration);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{only}: {run.CallsPerSecond:F0} calls/s, {run.CpuMicrosecondsPerCall:F1} µs CPU/call"));
+    return;
+}
+
 var hubRows = new List<(Measurement Plain, Measurement Bridged)>();
 foreach (var connections in new[] { 1, 50, 200 })
 {

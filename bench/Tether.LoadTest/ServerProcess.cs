@@ -15,6 +15,8 @@ internal sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    public int ProcessId => _process.Id;
+
     public TimeSpan Cpu
     {
         get

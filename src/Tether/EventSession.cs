@@ -25,7 +25,10 @@ internal sealed class EventSession(ISession inner) : ISession
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        if (_committed)
+        // Unmodified, DistributedSession would only call IDistributedCache.Refresh to slide the idle timeout; the Get
+        // that loaded it for this event already did that in the memory, Redis and SQL Server caches. Skipping it keeps
+        // an event to one store round trip.
+        if (_committed || !_modified)
         {
             return;
         }

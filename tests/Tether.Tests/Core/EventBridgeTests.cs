@@ -302,6 +302,30 @@ public sealed class EventBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_only_event_costs_one_session_store_round_trip()
+    {
+        using var ivy = _app.NewBrowser();
+        await ivy.GetAsync("/signin?name=ivy");
+        await ivy.GetAsync("/session/set?key=cart&value=1+hat");
+        var request = await ivy.HandshakeAsync("/");
+        var connection = new EventConnection();
+        await _app.Bridge.RunAsync(request, connection, _ => Task.CompletedTask);
+        var (reads, refreshes, writes) = (_app.Cache.Reads, _app.Cache.Refreshes, _app.Cache.Writes.Values.Sum());
+
+        string? cart = null;
+        await _app.Bridge.RunAsync(request, connection, _ =>
+        {
+            cart = Request.Session.GetString("cart");
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal("1 hat", cart);
+        Assert.Equal(1, _app.Cache.Reads - reads);
+        Assert.Equal(0, _app.Cache.Refreshes - refreshes);
+        Assert.Equal(0, _app.Cache.Writes.Values.Sum() - writes);
+    }
+
+    [Fact]
     public async Task A_session_write_made_before_the_handler_throws_is_committed()
     {
         using var frank = _app.NewBrowser();

@@ -13,6 +13,8 @@ public sealed class RecordingCache(IDistributedCache inner) : IDistributedCache
 
     public int Reads;
 
+    public int Refreshes;
+
     public bool Down { get; set; }
 
     public byte[]? Get(string key) => Check(() => inner.Get(key));
@@ -23,10 +25,14 @@ public sealed class RecordingCache(IDistributedCache inner) : IDistributedCache
         return Down ? Task.FromException<byte[]?>(new InvalidOperationException("The store is down.")) : inner.GetAsync(key, token);
     }
 
-    public void Refresh(string key) => Check(() => { inner.Refresh(key); return 0; });
+    public void Refresh(string key)
+    {
+        Interlocked.Increment(ref Refreshes);
+        Check(() => { inner.Refresh(key); return 0; });
+    }
 
     public Task RefreshAsync(string key, CancellationToken token = default)
-        => Down ? Task.FromException(new InvalidOperationException("The store is down.")) : inner.RefreshAsync(key, token);
+        => Interlocked.Increment(ref Refreshes) > 0 && Down ? Task.FromException(new InvalidOperationException("The store is down.")) : inner.RefreshAsync(key, token);
 
     public void Remove(string key) => Check(() => { inner.Remove(key); return 0; });
 
