@@ -79,7 +79,8 @@ internal sealed class EventPipeline
         {
             // The handler's own exception is the one the caller needs to see; the store's rides along with it.
             handlerFailure!.Data[SessionUnavailableException.DataKey] = new SessionUnavailableException(
-                "The session store could not be reached to save what the event wrote to the session.", ex) { HandlerRan = true };
+                "The session store could not be reached to save what the event wrote to the session.", ex)
+            { HandlerRan = true };
         }
     }
 }

@@ -19,9 +19,6 @@ internal static partial class TetherLog
     [LoggerMessage(5, LogLevel.Debug, "Event handler threw {ExceptionType}; the session was committed and the context cleared.", EventName = "HandlerFailed")]
     public static partial void HandlerFailed(ILogger logger, string exceptionType);
 
-    [LoggerMessage(6, LogLevel.Warning, "The session store was unavailable during an event; what the event wrote to the session was not saved.", EventName = "SessionUnavailable")]
-    public static partial void SessionUnavailable(ILogger logger);
-
     [LoggerMessage(7, LogLevel.Warning, "Rejected a socket handshake to {Path} from origin '{Origin}'.", EventName = "OriginRejected")]
     public static partial void OriginRejected(ILogger logger, string path, string origin);
 }

@@ -27,6 +27,7 @@ internal sealed partial class TetherCircuitHandler(
     private readonly EventConnection _connection = new(options.Value);
     private EventRequest? _handshake;
     private HttpContext? _handshakeSource;
+    private string? _handshakeTrace;
 
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
         => context => HandleAsync(context, next);
@@ -100,12 +101,15 @@ internal sealed partial class TetherCircuitHandler(
 
     private EventRequest? Handshake(HttpContext? connection)
     {
-        if (connection is not null && !ReferenceEquals(connection, _handshakeSource))
+        // A reconnect brings a new request with the browser's current cookies. Kestrel may reuse context objects, so the
+        // request's trace identifier tells requests apart as well.
+        if (connection is not null && (!ReferenceEquals(connection, _handshakeSource) || connection.TraceIdentifier != _handshakeTrace))
         {
             var handshake = EventRequest.FromHttpContext(connection, null, _options);
             _connection.Rebase(handshake.Cookies);
             _handshake = handshake;
             _handshakeSource = connection;
+            _handshakeTrace = connection.TraceIdentifier;
         }
 
         return _handshake;
