@@ -32,5 +32,11 @@ internal sealed class CircuitActivity(string hubMethod, HttpContext? connection)
         or "ReceiveJSDataChunk" or "SendDotNetStreamToJS";
 
     /// <summary>Activities whose app code a middleware may veto: UI events and JS-to-.NET calls.</summary>
+    /// <remarks>
+    /// Measured on .NET 10 with the Shop's browser tests: every UI event (a click, an input's change) arrives as
+    /// <c>BeginInvokeDotNetFromJS</c>, because the web renderer dispatches events through JS interop; a page load brings
+    /// <c>UpdateRootComponents</c>, a navigation <c>OnLocationChanged</c> and <c>UpdateRootComponents</c>; each render is
+    /// followed by a passive <c>OnRenderCompleted</c>.
+    /// </remarks>
     public bool IsUserEvent => HubMethod is "DispatchBrowserEvent" or "BeginInvokeDotNetFromJS";
 }
