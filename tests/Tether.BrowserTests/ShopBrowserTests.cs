@@ -149,6 +149,33 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_session_store_outage_is_shown_to_the_user_and_the_circuit_survives_it()
+    {
+        var page = await shop.NewPageAsync();
+        await SignInAsync(page, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(page);
+        await Expect(page.Locator("#billing-user")).ToHaveTextAsync(Customer);
+
+        shop.Cache.Down = true;
+        try
+        {
+            await page.ClickAsync("#pay");
+            await Expect(page.Locator("#billing-denied")).ToContainTextAsync("503");
+            await Expect(page.Locator("#billing-status")).ToHaveTextAsync("none");
+        }
+        finally
+        {
+            shop.Cache.Down = false;
+        }
+
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator("#billing-status")).ToHaveTextAsync("pending");
+        await Expect(page.Locator("#billing-denied")).Not.ToBeAttachedAsync();
+        Assert.Equal("pending", (await SessionAsync(page.Context)).GetProperty("last_payment_status").GetString());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_admin_page_keeps_the_full_http_pipeline()
     {
         var page = await shop.NewPageAsync();

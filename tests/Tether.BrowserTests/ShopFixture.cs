@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -25,12 +27,17 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public LogCollector Logs { get; } = new();
 
+    /// <summary>The Shop's session store, which tests can take down.</summary>
+    public SwitchableCache Cache { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
             builder.UseEnvironment("Development");
+            builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new SwitchableCache(
+                new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
             builder.ConfigureLogging(logging =>
             {
                 logging.AddProvider(Logs);

@@ -64,13 +64,14 @@ internal sealed partial class TetherCircuitHandler(
                 await next(context);
             });
         }
-        catch (SessionUnavailableException ex) when (!ex.HandlerRan)
+        catch (SessionUnavailableException ex)
         {
-            // The circuit must survive a store outage: the event is dropped and the UI is told, never run with a
-            // session that would silently discard its writes.
+            // The circuit must survive a store outage. Before the handler: the event is dropped rather than run with a
+            // session that would silently discard its writes. After it: its session writes were not saved. Either way
+            // the UI is told (AppState.DeniedStatusCode), and the circuit's own activities still run.
             Log.SessionUnavailable(logger, ex);
             states.Deny(StatusCodes.Status503ServiceUnavailable);
-            if (activity is not { IsUserEvent: true })
+            if (!ex.HandlerRan && activity is not { IsUserEvent: true })
             {
                 await next(context);
             }
