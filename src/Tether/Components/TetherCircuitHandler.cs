@@ -28,6 +28,7 @@ internal sealed partial class TetherCircuitHandler(
     private EventRequest? _handshake;
     private HttpContext? _handshakeSource;
     private string? _handshakeTrace;
+    private LocatedRequest? _lastRequest;
 
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
         => context => HandleAsync(context, next);
@@ -50,7 +51,7 @@ internal sealed partial class TetherCircuitHandler(
             return next(context);
         }
 
-        return RunAsync(handshake.WithLocation(Location(), _options), activity, context, next);
+        return RunAsync(RequestAt(handshake, Location()), activity, context, next);
     }
 
     private async Task RunAsync(EventRequest request, CircuitActivity? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
@@ -116,6 +117,20 @@ internal sealed partial class TetherCircuitHandler(
         return _handshake;
     }
 
+    // Most activities happen on the page of the previous one: reuse its request instead of parsing the URL again.
+    private EventRequest RequestAt(EventRequest handshake, string? location)
+    {
+        var last = Volatile.Read(ref _lastRequest);
+        if (last is not null && ReferenceEquals(last.Handshake, handshake) && last.Location == location)
+        {
+            return last.Request;
+        }
+
+        var request = handshake.WithLocation(location, _options);
+        Volatile.Write(ref _lastRequest, new LocatedRequest(handshake, location, request));
+        return request;
+    }
+
     private string? Location()
     {
         try
@@ -128,6 +143,9 @@ internal sealed partial class TetherCircuitHandler(
             return null;
         }
     }
+
+    // One reference, so concurrent activities never read a handshake paired with another location's request.
+    private sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request);
 
     private static partial class Log
     {
