@@ -107,10 +107,16 @@ public sealed class EventRequest
                 continue;
             }
 
-            var size = name.Length + SizeOf(value);
-            if (headers.Count >= options.MaxHeaderCount || headerBytes + size > options.MaxHeadersTotalSize)
+            if (headers.Count >= options.MaxHeaderCount)
             {
                 break;
+            }
+
+            // One oversized header is left out on its own; the ones after it still fit.
+            var size = name.Length + SizeOf(value);
+            if (headerBytes + size > options.MaxHeadersTotalSize)
+            {
+                continue;
             }
 
             headerBytes += size;

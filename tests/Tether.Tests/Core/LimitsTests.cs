@@ -8,20 +8,22 @@ public class LimitsTests
     public void A_handshake_copies_at_most_the_configured_number_and_size_of_headers()
     {
         var handshake = new DefaultHttpContext();
+        handshake.Request.Headers["X-Huge"] = new string('h', 64 * 1024);
+        handshake.Request.Headers.UserAgent = "Mozilla/5.0";
+        handshake.Request.Headers.Upgrade = "websocket";
+        handshake.Request.Headers["Sec-WebSocket-Key"] = "abc";
         for (var i = 0; i < 150; i++)
         {
             handshake.Request.Headers[$"X-Header-{i}"] = new string('v', 100);
         }
-
-        handshake.Request.Headers["X-Huge"] = new string('h', 64 * 1024);
-        handshake.Request.Headers.Upgrade = "websocket";
-        handshake.Request.Headers["Sec-WebSocket-Key"] = "abc";
 
         var request = EventRequest.FromHttpContext(handshake, "/", new TetherOptions { MaxHeaderCount = 100, MaxHeadersTotalSize = 32 * 1024 });
 
         Assert.True(request.Headers.Count <= 100);
         Assert.True(request.Headers.Sum(h => h.Key.Length + h.Value.ToString().Length) <= 32 * 1024);
         Assert.False(request.Headers.ContainsKey("X-Huge"));
+        Assert.Equal("Mozilla/5.0", request.Headers["User-Agent"].ToString());
+        Assert.Equal(100, request.Headers.Count);
         Assert.False(request.Headers.ContainsKey("Upgrade"));
         Assert.False(request.Headers.ContainsKey("Sec-WebSocket-Key"));
     }
