@@ -22,9 +22,6 @@ internal static class AmbientContext
         return box;
     }
 
-    /// <summary>Forgets any context this flow inherited, without touching the flow that owns it.</summary>
-    public static void Detach() => s_current.Value = null;
-
     internal sealed class Box
     {
         public HttpContext? Context;

@@ -14,10 +14,7 @@ internal sealed class CookieAuthenticationEventCaching(IDataProtectionProvider p
 {
     public void Configure(string? name, CookieAuthenticationOptions cookie)
     {
-        if (options.Value.UnprotectCacheDuration > TimeSpan.Zero && cookie.DataProtectionProvider is not EventDataProtectionProvider)
-        {
-            cookie.DataProtectionProvider = new EventDataProtectionProvider(cookie.DataProtectionProvider ?? provider);
-        }
+        cookie.DataProtectionProvider = EventDataProtectionProvider.For(cookie.DataProtectionProvider ?? provider, options.Value);
     }
 
     public void Configure(CookieAuthenticationOptions options) => Configure(Options.DefaultName, options);

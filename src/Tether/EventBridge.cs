@@ -41,9 +41,6 @@ internal sealed class EventBridge(
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        // Step 1: whatever this flow inherited (a previous event's context captured by a callback) is not ours.
-        AmbientContext.Detach();
-
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
@@ -52,7 +49,7 @@ internal sealed class EventBridge(
 
         if (logger.IsEnabled(LogLevel.Debug))
         {
-            TetherLog.EventStarted(logger, request.Path.Value ?? "/", connection?.GetHashCode() ?? 0);
+            TetherLog.EventStarted(logger, request.Path.Value ?? "/");
         }
 
         if (request.LocationRejected)
@@ -62,8 +59,9 @@ internal sealed class EventBridge(
 
         ExceptionDispatchInfo? failure = null;
 
-        // Bound for the whole pipeline, not only the handler: the event's own middleware may read Current too, and the
-        // data protection wrapper finds the connection's unprotect cache through it.
+        // Binding replaces whatever context this flow inherited (step 1). It is bound for the whole pipeline, not only
+        // the handler: the event's own middleware may read Current too, and the data protection wrapper finds the
+        // connection's unprotect cache through it.
         var box = AmbientContext.Bind(context);
         try
         {

@@ -9,6 +9,12 @@ namespace Tether;
 /// </summary>
 internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner) : IDataProtectionProvider
 {
+    /// <summary>The provider the session and cookie authentication middleware get: wrapped unless the cache is off.</summary>
+    public static IDataProtectionProvider For(IDataProtectionProvider provider, TetherOptions options)
+        => options.UnprotectCacheDuration <= TimeSpan.Zero || provider is EventDataProtectionProvider
+            ? provider
+            : new EventDataProtectionProvider(provider);
+
     public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose));
 
     private sealed class Protector(IDataProtector inner) : IDataProtector

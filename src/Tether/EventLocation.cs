@@ -30,9 +30,8 @@ internal static class EventLocation
         }
         else if (Uri.TryCreate(location, UriKind.Absolute, out var uri)
             && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            && string.Equals(uri.Scheme, scheme, StringComparison.OrdinalIgnoreCase)
             && string.IsNullOrEmpty(uri.UserInfo)
-            && string.Equals(uri.IsDefaultPort ? uri.Host : uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase))
+            && SameOrigin.Matches(uri, scheme, host))
         {
             pathAndQuery = uri.PathAndQuery;
         }

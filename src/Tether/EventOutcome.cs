@@ -10,9 +10,6 @@ namespace Tether;
 /// <param name="Location">The <c>Location</c> a middleware redirected to, if any.</param>
 public readonly record struct EventOutcome(bool HandlerRan, int StatusCode, string? Location)
 {
-    /// <summary>A middleware ended the event before its handler (a redirect, 401 or 403).</summary>
-    public bool ShortCircuited => !HandlerRan;
-
     /// <summary>The middleware redirected (a 3xx status with a <c>Location</c>).</summary>
     public bool IsRedirect => !HandlerRan && StatusCode is >= 300 and < 400 && Location is not null;
 }

@@ -68,19 +68,18 @@ internal sealed class EventPipeline
         {
             await session.CommitAsync(context.RequestAborted);
         }
-        catch (Exception ex) when (handlerFailure is null)
-        {
-            throw new SessionUnavailableException("The session store could not be reached to save what the event wrote to the session.", ex)
-            {
-                HandlerRan = true,
-            };
-        }
         catch (Exception ex)
         {
-            // The handler's own exception is the one the caller needs to see; the store's rides along with it.
-            handlerFailure!.Data[SessionUnavailableException.DataKey] = new SessionUnavailableException(
+            var unavailable = new SessionUnavailableException(
                 "The session store could not be reached to save what the event wrote to the session.", ex)
             { HandlerRan = true };
+            if (handlerFailure is null)
+            {
+                throw unavailable;
+            }
+
+            // The handler's own exception is the one the caller needs to see; the store's rides along with it.
+            handlerFailure.Data[SessionUnavailableException.DataKey] = unavailable;
         }
     }
 }

@@ -80,7 +80,7 @@ public sealed class EventRequest
     /// <summary>
     /// <see langword="true"/> when the location given by the client was not a path on this app and was replaced by <c>/</c>.
     /// </summary>
-    public bool LocationRejected { get; }
+    internal bool LocationRejected { get; }
 
     /// <summary>
     /// Captures an <see cref="EventRequest"/> from a connection's handshake request.

@@ -32,9 +32,7 @@ internal sealed class HandshakeOriginGuard(IOptions<TetherOptions> options, ILog
             return false;
         }
 
-        return (string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(uri.IsDefaultPort ? uri.Host : uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
-            || _allowed.Contains(Key(uri));
+        return SameOrigin.Matches(uri, request.Scheme, request.Host) || _allowed.Contains(Key(uri));
     }
 
     public Task RejectAsync(HttpContext context)

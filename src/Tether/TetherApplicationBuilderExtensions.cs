@@ -73,10 +73,8 @@ public static class TetherApplicationBuilderExtensions
         {
             // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
             // does not decrypt the same session cookie on every event.
-            var dataProtection = services.GetRequiredService<IDataProtectionProvider>();
-            events.UseMiddleware<SessionMiddleware>(options.UnprotectCacheDuration > TimeSpan.Zero
-                ? new EventDataProtectionProvider(dataProtection)
-                : dataProtection);
+            events.UseMiddleware<SessionMiddleware>(
+                EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options));
         }
 
         if (options.UseAuthentication)

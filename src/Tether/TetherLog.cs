@@ -4,8 +4,8 @@ namespace Tether;
 
 internal static partial class TetherLog
 {
-    [LoggerMessage(1, LogLevel.Debug, "Event started for {Path} (connection {Connection}).", EventName = "EventStarted")]
-    public static partial void EventStarted(ILogger logger, string path, int connection);
+    [LoggerMessage(1, LogLevel.Debug, "Event started for {Path}.", EventName = "EventStarted")]
+    public static partial void EventStarted(ILogger logger, string path);
 
     [LoggerMessage(2, LogLevel.Debug, "Event ended before its handler with status {StatusCode} and location '{Location}'.", EventName = "EventShortCircuited")]
     public static partial void EventShortCircuited(ILogger logger, int statusCode, string? location);

@@ -79,14 +79,18 @@ public abstract class AppState
         var authenticated = user.Identity?.IsAuthenticated == true;
         var name = authenticated ? user.Identity!.Name : null;
         var id = authenticated ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
-        var roles = authenticated ? RolesOf(user) : [];
+        var rolesChanged = !RolesEqual(authenticated ? user : null, Roles);
 
         var changed = authenticated != IsAuthenticated || name != UserName || id != UserId
-            || !roles.SequenceEqual(Roles) || deniedStatusCode != DeniedStatusCode;
+            || rolesChanged || deniedStatusCode != DeniedStatusCode;
         IsAuthenticated = authenticated;
         UserName = name;
         UserId = id;
-        Roles = roles;
+        if (rolesChanged)
+        {
+            Roles = authenticated ? RolesOf(user) : [];
+        }
+
         DeniedStatusCode = deniedStatusCode;
 
         OnRefresh(context);
@@ -100,6 +104,27 @@ public abstract class AppState
     {
         DeniedStatusCode = statusCode;
         NotifyChanged();
+    }
+
+    // Compared claim by claim, so an event whose user kept the same roles allocates nothing for them.
+    private static bool RolesEqual(ClaimsPrincipal? user, IReadOnlyList<string> roles)
+    {
+        var i = 0;
+        if (user is not null)
+        {
+            foreach (var identity in user.Identities)
+            {
+                foreach (var claim in identity.FindAll(identity.RoleClaimType))
+                {
+                    if (i >= roles.Count || roles[i++] != claim.Value)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return i == roles.Count;
     }
 
     private static string[] RolesOf(ClaimsPrincipal user)

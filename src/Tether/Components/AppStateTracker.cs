@@ -6,14 +6,17 @@ namespace Tether.Components;
 /// <summary>The <see cref="AppState"/> objects of one circuit (or one prerendering request), refreshed on every event.</summary>
 internal sealed class AppStateTracker(NavigationManager navigation)
 {
-    private readonly List<AppState> _states = [];
+    private readonly Lock _lock = new();
+
+    // Written once per state, read on every event: copy on write, so events neither lock nor copy.
+    private AppState[] _states = [];
 
     public void Track(AppState state)
     {
         state.Attach(navigation);
-        lock (_states)
+        lock (_lock)
         {
-            _states.Add(state);
+            _states = [.. _states, state];
         }
 
         // Prerendering runs inside an HTTP request: show its user at once rather than an empty snapshot.
@@ -29,18 +32,7 @@ internal sealed class AppStateTracker(NavigationManager navigation)
 
     private void ForEach(Action<AppState> action)
     {
-        AppState[] states;
-        lock (_states)
-        {
-            if (_states.Count == 0)
-            {
-                return;
-            }
-
-            states = [.. _states];
-        }
-
-        foreach (var state in states)
+        foreach (var state in Volatile.Read(ref _states))
         {
             action(state);
         }

@@ -72,9 +72,9 @@ internal sealed partial class TetherCircuitHandler(
             // the UI is told (AppState.DeniedStatusCode), and the circuit's own activities still run.
             Log.SessionUnavailable(logger, ex);
             states.Deny(StatusCodes.Status503ServiceUnavailable);
-            if (!ex.HandlerRan && activity is not { IsUserEvent: true })
+            if (!ex.HandlerRan)
             {
-                await next(context);
+                await RunVetoedAsync(activity, context, next);
             }
 
             return;
@@ -85,21 +85,21 @@ internal sealed partial class TetherCircuitHandler(
             return;
         }
 
-        if (outcome.Location is { } location)
+        if (outcome.IsRedirect)
         {
-            navigation.NavigateTo(location, forceLoad: true);
+            navigation.NavigateTo(outcome.Location!, forceLoad: true);
         }
         else
         {
             states.Deny(outcome.StatusCode);
         }
 
-        // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run.
-        if (activity is not { IsUserEvent: true })
-        {
-            await next(context);
-        }
+        await RunVetoedAsync(activity, context, next);
     }
+
+    // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run, without a context.
+    private static Task RunVetoedAsync(CircuitActivity? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+        => activity is { IsUserEvent: true } ? Task.CompletedTask : next(context);
 
     private EventRequest? Handshake(HttpContext? connection)
     {

@@ -267,7 +267,8 @@ public sealed class EventBridgeTests : IAsyncLifetime
         });
 
         Assert.False(ran);
-        Assert.True(outcome.ShortCircuited);
+        Assert.False(outcome.HandlerRan);
+        Assert.False(outcome.IsRedirect);
         Assert.Equal(StatusCodes.Status403Forbidden, outcome.StatusCode);
         Assert.Null(outcome.Location);
     }
