@@ -7,6 +7,7 @@ public static class TetherHubConnectionExtensions
 {
     private const string LocationQueryKey = "tether-location";
     private const string LocationMethodName = "tether:location";
+    private const string SignedOutMethodName = "tether:signedout";
 
     /// <summary>
     /// Returns <paramref name="hubUrl"/> with the page location the connection's first calls run at
@@ -37,5 +38,20 @@ public static class TetherHubConnectionExtensions
     {
         ArgumentNullException.ThrowIfNull(connection);
         return connection.InvokeAsync(LocationMethodName, location, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> when the hub tells this connection that its sign-in was revoked (a sign-out in
+    /// another tab, an administrator's revocation). The hub then closes the connection, unless the app keeps it open as
+    /// anonymous.
+    /// </summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="handler">What the client does, for example show that it is signed out.</param>
+    /// <returns>Disposing it removes the handler.</returns>
+    public static IDisposable OnSignedOut(this HubConnection connection, Action handler)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(handler);
+        return connection.On(SignedOutMethodName, handler);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Tether.Authentication;
 
 namespace Tether;
 
@@ -100,14 +101,15 @@ internal sealed class EventBridge(
 
         failure?.Throw();
 
+        var signInId = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
         if (feature.TerminalReached)
         {
-            return new EventOutcome(true, StatusCodes.Status200OK, null);
+            return new EventOutcome(true, StatusCodes.Status200OK, null) { User = context.User, SignInId = signInId };
         }
 
         var location = response.Headers.Location.Count > 0 ? response.Headers.Location[0] : null;
         TetherLog.EventShortCircuited(logger, response.StatusCode, location);
-        return new EventOutcome(false, response.StatusCode, location);
+        return new EventOutcome(false, response.StatusCode, location) { User = context.User, SignInId = signInId };
     }
 
     private static DefaultHttpContext CreateContext(

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace Tether;
 
 /// <summary>
@@ -12,4 +14,10 @@ public readonly record struct EventOutcome(bool HandlerRan, int StatusCode, stri
 {
     /// <summary>The middleware redirected (a 3xx status with a <c>Location</c>).</summary>
     public bool IsRedirect => !HandlerRan && StatusCode is >= 300 and < 400 && Location is not null;
+
+    /// <summary>The user the event ran as (anonymous when authentication failed or was not run).</summary>
+    internal ClaimsPrincipal? User { get; init; }
+
+    /// <summary>The revocable sign-in the event's user came from, if any.</summary>
+    internal string? SignInId { get; init; }
 }

@@ -1,5 +1,9 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Authentication;
 
 namespace Tether;
 
@@ -41,6 +45,17 @@ internal sealed class EventPipeline
 
             session = new EventSession(inner);
             sessionFeature.Session = session;
+
+            // A session records the sign-in it belongs to. An event whose user is not that sign-in (an old tab after a
+            // sign-out, or after another user signed in on the same browser) gets a new session of its own and never
+            // reads or writes the other one.
+            if (inner.TryGetValue(SessionRotation.OwnerKey, out var owner)
+                && context.RequestServices.GetService<SessionRotation>() is { } rotation
+                && !owner.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(SignInIdOf(context) ?? string.Empty)))
+            {
+                await rotation.RotateAsync(context, carry: false, clearOld: false, owner: SignInIdOf(context));
+                session = (EventSession)sessionFeature.Session!;
+            }
         }
 
         Exception? handlerFailure = null;
@@ -59,8 +74,17 @@ internal sealed class EventPipeline
             {
                 await CommitAsync(session, context, handlerFailure);
             }
+
+            // A sign-in or sign-out inside the handler gave the event a new session.
+            if (sessionFeature?.Session is EventSession rotated && rotated != session && rotated.IsModified)
+            {
+                await CommitAsync(rotated, context, handlerFailure);
+            }
         }
     }
+
+    private static string? SignInIdOf(HttpContext context)
+        => context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
 
     private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure)
     {

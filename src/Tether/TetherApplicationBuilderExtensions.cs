@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Session;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether;
+using Tether.Authentication;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -55,6 +58,11 @@ public static class TetherApplicationBuilderExtensions
                 "Call builder.Services.AddAuthentication(...), or set TetherOptions.UseAuthentication = false.");
         }
 
+        if (services.GetService<RevocableScheme>() is { } revocable)
+        {
+            ValidateRevocableScheme(services, revocable);
+        }
+
         var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
         app.Use((context, next) =>
         {
@@ -87,6 +95,27 @@ public static class TetherApplicationBuilderExtensions
         pipeline.Build(events.Build());
 
         return app;
+    }
+
+    private static void ValidateRevocableScheme(IServiceProvider services, RevocableScheme revocable)
+    {
+        var name = revocable.Name;
+        var scheme = services.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(name).GetAwaiter().GetResult();
+        if (scheme is null || !typeof(CookieAuthenticationHandler).IsAssignableFrom(scheme.HandlerType))
+        {
+            throw new InvalidOperationException(
+                $"AddRevocableSignIn() makes the sign-ins of the cookie scheme '{name}' revocable, but there is no cookie authentication scheme of that name. " +
+                "Call AddCookie() (or AddIdentity()), or set RevocableSignInOptions.Scheme.");
+        }
+
+        if (services.GetService<IDistributedCache>() is null)
+        {
+            throw new InvalidOperationException(
+                "AddRevocableSignIn() keeps its records in the app's IDistributedCache, but none is registered. Call AddDistributedMemoryCache() or a distributed cache of your choice.");
+        }
+
+        // Builds the scheme's options now, so a configuration Tether cannot wrap fails at start-up, not on the first request.
+        _ = revocable.Cookie;
     }
 
     // HTTP requests bind their own context too, so code shared by pages, prerendering and events reads

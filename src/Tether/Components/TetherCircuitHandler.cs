@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tether.Authentication;
 
 namespace Tether.Components;
 
@@ -16,19 +19,50 @@ namespace Tether.Components;
 /// hands it over on the async flow of each <c>ComponentHub</c> call. That request is the one .NET keeps alive, unpooled,
 /// for as long as the connection lasts, and a reconnect brings a new one with the browser's current cookies.
 /// </remarks>
-internal sealed partial class TetherCircuitHandler(
-    EventBridge bridge,
-    NavigationManager navigation,
-    AppStateTracker states,
-    IOptions<TetherOptions> options,
-    ILogger<TetherCircuitHandler> logger) : CircuitHandler
+internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 {
-    private readonly TetherOptions _options = options.Value;
-    private readonly EventConnection _connection = new(options.Value);
+    private readonly EventBridge _bridge;
+    private readonly NavigationManager _navigation;
+    private readonly AppStateTracker _states;
+    private readonly ILogger<TetherCircuitHandler> _logger;
+    private readonly TetherOptions _options;
+    private readonly EventConnection _connection;
+    private readonly CircuitUser _user;
+    private readonly ConnectionSignIn? _signIn;
+    private readonly bool _redirectToLoginOnRevocation;
     private EventRequest? _handshake;
     private HttpContext? _handshakeSource;
     private string? _handshakeTrace;
     private LocatedRequest? _lastRequest;
+    private SynchronizationContext? _dispatcher;
+
+    public TetherCircuitHandler(
+        EventBridge bridge,
+        NavigationManager navigation,
+        AppStateTracker states,
+        IServiceProvider services,
+        IOptions<TetherOptions> options,
+        ILogger<TetherCircuitHandler> logger)
+    {
+        _bridge = bridge;
+        _navigation = navigation;
+        _states = states;
+        _logger = logger;
+        _options = options.Value;
+        _connection = new EventConnection(options.Value);
+        _user = new CircuitUser(services.GetService<AuthenticationStateProvider>());
+        _signIn = ConnectionSignIn.Create(services, OnSignInRevoked);
+        _redirectToLoginOnRevocation = services.GetService<IOptions<RevocableSignInOptions>>()?.Value.RedirectCircuitsToLogin == true;
+    }
+
+    public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        // The renderer's dispatcher: a revocation pushed from the bus re-renders the circuit through it.
+        _dispatcher ??= SynchronizationContext.Current;
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _signIn?.Dispose();
 
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
         => context => HandleAsync(context, next);
@@ -38,16 +72,17 @@ internal sealed partial class TetherCircuitHandler(
         var activity = CircuitActivity.Current;
         if (activity is { IsPassive: true })
         {
-            Log.Activity(logger, activity.HubMethod, "passive");
+            Log.Activity(_logger, activity.HubMethod, "passive");
             return next(context);
         }
 
-        Log.Activity(logger, activity?.HubMethod ?? "(unknown)", "bridged");
+        Log.Activity(_logger, activity?.HubMethod ?? "(unknown)", "bridged");
+        _dispatcher ??= SynchronizationContext.Current;
 
         var handshake = Handshake(activity?.Connection);
         if (handshake is null)
         {
-            Log.NoHandshake(logger, activity?.HubMethod ?? "(unknown)");
+            Log.NoHandshake(_logger, activity?.HubMethod ?? "(unknown)");
             return next(context);
         }
 
@@ -59,9 +94,11 @@ internal sealed partial class TetherCircuitHandler(
         EventOutcome outcome;
         try
         {
-            outcome = await bridge.RunAsync(request, _connection, async httpContext =>
+            outcome = await _bridge.RunAsync(request, _connection, async httpContext =>
             {
-                states.Refresh(httpContext);
+                // Before the handler, so the components it renders see this event's user.
+                _user.Follow(httpContext.User);
+                _states.Refresh(httpContext);
                 await next(context);
             });
         }
@@ -70,8 +107,8 @@ internal sealed partial class TetherCircuitHandler(
             // The circuit must survive a store outage. Before the handler: the event is dropped rather than run with a
             // session that would silently discard its writes. After it: its session writes were not saved. Either way
             // the UI is told (AppState.DeniedStatusCode), and the circuit's own activities still run.
-            Log.SessionUnavailable(logger, ex);
-            states.Deny(StatusCodes.Status503ServiceUnavailable);
+            Log.SessionUnavailable(_logger, ex);
+            _states.Deny(StatusCodes.Status503ServiceUnavailable);
             if (!ex.HandlerRan)
             {
                 await RunVetoedAsync(activity, context, next);
@@ -80,21 +117,75 @@ internal sealed partial class TetherCircuitHandler(
             return;
         }
 
+        _signIn?.Follow(outcome);
         if (outcome.HandlerRan)
         {
             return;
         }
 
+        _user.Follow(outcome.User);
+        Refuse(outcome);
+        await RunVetoedAsync(activity, context, next);
+    }
+
+    private void Refuse(EventOutcome outcome)
+    {
         if (outcome.IsRedirect)
         {
-            navigation.NavigateTo(outcome.Location!, forceLoad: true);
+            _navigation.NavigateTo(outcome.Location!, forceLoad: true);
         }
         else
         {
-            states.Deny(outcome.StatusCode);
+            _states.Deny(outcome.StatusCode);
+        }
+    }
+
+    // Called by the revocation bus, on any thread: the circuit checks its sign-in again at once, on its own dispatcher,
+    // as if the user had clicked. The check itself is the per-event one, so the push decides nothing on its own.
+    private void OnSignInRevoked()
+    {
+        if (_dispatcher is { } dispatcher)
+        {
+            dispatcher.Post(static state => _ = ((TetherCircuitHandler)state!).RevalidateAsync(), this);
+        }
+        else
+        {
+            _ = Task.Run(RevalidateAsync);
+        }
+    }
+
+    private async Task RevalidateAsync()
+    {
+        if (_handshake is not { } handshake)
+        {
+            return;
         }
 
-        await RunVetoedAsync(activity, context, next);
+        try
+        {
+            var outcome = await _bridge.RunAsync(RequestAt(handshake, Location()), _connection, httpContext =>
+            {
+                _user.Follow(httpContext.User);
+                _states.Refresh(httpContext);
+                return Task.CompletedTask;
+            });
+            _signIn?.Follow(outcome);
+            Log.Revalidated(_logger, outcome.User?.Identity?.IsAuthenticated == true);
+            if (!outcome.HandlerRan)
+            {
+                _user.Follow(outcome.User);
+                Refuse(outcome);
+            }
+            else if (_redirectToLoginOnRevocation && outcome.User?.Identity?.IsAuthenticated != true && _signIn is not null)
+            {
+                _navigation.NavigateTo(_signIn.LoginPath + "?returnUrl=" + Uri.EscapeDataString(_navigation.ToBaseRelativePath(_navigation.Uri) is { Length: > 0 } path ? "/" + path : "/"), forceLoad: true);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A failed re-check leaves the circuit as it was; its next event checks again.
+            Log.RevalidationFailed(_logger, ex);
+        }
     }
 
     // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run, without a context.
@@ -135,7 +226,7 @@ internal sealed partial class TetherCircuitHandler(
     {
         try
         {
-            return navigation.Uri;
+            return _navigation.Uri;
         }
         catch (InvalidOperationException)
         {
@@ -157,5 +248,11 @@ internal sealed partial class TetherCircuitHandler(
 
         [LoggerMessage(21, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = "CircuitSessionUnavailable")]
         public static partial void SessionUnavailable(ILogger logger, Exception exception);
+
+        [LoggerMessage(110, LogLevel.Debug, "A circuit re-checked its sign-in after a revocation was published; signed in: {SignedIn}.", EventName = "CircuitRevalidated")]
+        public static partial void Revalidated(ILogger logger, bool signedIn);
+
+        [LoggerMessage(111, LogLevel.Warning, "A circuit could not re-check its sign-in after a revocation was published; its next event will.", EventName = "CircuitRevalidationFailed")]
+        public static partial void RevalidationFailed(ILogger logger, Exception exception);
     }
 }

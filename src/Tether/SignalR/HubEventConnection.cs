@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Tether.Authentication;
 
 namespace Tether.SignalR;
 
@@ -13,6 +14,9 @@ internal sealed class HubEventConnection(EventRequest handshake, TetherOptions o
     private EventRequest? _request;
 
     public EventConnection Connection { get; } = new(options);
+
+    /// <summary>The sign-in the connection's latest call ran as, when sign-ins are revocable.</summary>
+    public ConnectionSignIn? SignIn { get; set; }
 
     public EventRequest Request => Volatile.Read(ref _request) ?? handshake;
 

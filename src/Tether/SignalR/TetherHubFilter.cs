@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Tether.Authentication;
 
 namespace Tether.SignalR;
 
@@ -17,7 +18,8 @@ namespace Tether.SignalR;
 internal sealed partial class TetherHubFilter(
     EventBridge bridge,
     IOptions<TetherOptions> options,
-    ILogger<TetherHubFilter> logger) : IHubFilter
+    ILogger<TetherHubFilter> logger,
+    IOptions<RevocableSignInOptions>? revocation = null) : IHubFilter
 {
     /// <summary>The query string key under which clients send the page location when they connect.</summary>
     public const string LocationQueryKey = "tether-location";
@@ -25,11 +27,15 @@ internal sealed partial class TetherHubFilter(
     /// <summary>The hub method name under which clients report that the page navigated.</summary>
     public const string LocationMethodName = "tether:location";
 
+    /// <summary>The client method Tether calls when the connection's sign-in was revoked.</summary>
+    public const string SignedOutMethodName = "tether:signedout";
+
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
 
     private static readonly ConcurrentDictionary<(Type Hub, MethodInfo Method), IAuthorizeData[]> s_authorizeData = new();
 
     private readonly TetherOptions _options = options.Value;
+    private readonly bool _closeOnRevocation = revocation?.Value.CloseHubConnections ?? true;
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -68,6 +74,7 @@ internal sealed partial class TetherHubFilter(
                 : $"'{invocationContext.HubMethodName}' was not run: the session store is unavailable.");
         }
 
+        state.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {
             throw new HubException($"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
@@ -84,7 +91,33 @@ internal sealed partial class TetherHubFilter(
         }
 
         var state = HubEventConnection.GetOrCreate(context.Context, _options);
+        state.SignIn ??= ConnectionSignIn.Create(context.ServiceProvider, OnSignInRevoked(context.Hub.Clients.Caller, context.Context));
         return RunLifetimeAsync(state, context, next);
+    }
+
+    // Called by the revocation bus: the client is told, then the connection is closed (or its next calls simply run as
+    // anonymous, which the per-call check guarantees either way).
+    private Action OnSignInRevoked(IClientProxy caller, HubCallerContext connection)
+    {
+        return () => _ = NotifyAsync();
+
+        async Task NotifyAsync()
+        {
+            try
+            {
+                await caller.SendAsync(SignedOutMethodName, connection.ConnectionAborted);
+                Log.SignedOut(logger, connection.ConnectionId);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.SignedOutNotDelivered(logger, ex);
+            }
+
+            if (_closeOnRevocation)
+            {
+                connection.Abort();
+            }
+        }
     }
 
     public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
@@ -94,12 +127,14 @@ internal sealed partial class TetherHubFilter(
             return next(context, exception);
         }
 
+        state.SignIn?.Dispose();
         return RunLifetimeAsync(state, context, c => next(c, exception));
     }
 
     private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         var outcome = await bridge.RunAsync(state.Request, state.Connection, _ => next(context), context.ServiceProvider, CancellationToken.None);
+        state.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {
             // A connection the event pipeline refuses is closed rather than left half-initialized.
@@ -157,5 +192,11 @@ internal sealed partial class TetherHubFilter(
     {
         [LoggerMessage(30, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = "HubSessionUnavailable")]
         public static partial void SessionUnavailable(ILogger logger, string method, Exception exception);
+
+        [LoggerMessage(112, LogLevel.Debug, "Told hub connection {ConnectionId} that its sign-in was revoked.", EventName = "HubSignedOut")]
+        public static partial void SignedOut(ILogger logger, string connectionId);
+
+        [LoggerMessage(113, LogLevel.Warning, "A hub client could not be told that its sign-in was revoked; its next call runs as anonymous all the same.", EventName = "HubSignedOutNotDelivered")]
+        public static partial void SignedOutNotDelivered(ILogger logger, Exception exception);
     }
 }

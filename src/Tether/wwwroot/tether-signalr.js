@@ -2,6 +2,7 @@
 // methods see that page's path and query in Request.Path and Request.Query, as an HTTP request from it would.
 //   const connection = new signalR.HubConnectionBuilder().withUrl(tether.withLocation("/hubs/shop")).build();
 //   tether.track(connection);
+//   tether.onSignedOut(connection, () => showSignedOut());   // the sign-in was revoked (signed out in another tab)
 (function () {
     "use strict";
     const queryKey = "tether-location";
@@ -41,5 +42,12 @@
         return connection;
     }
 
-    window.tether = Object.freeze({ withLocation, track });
+    // The server calls "tether:signedout" when the connection's sign-in was revoked, then closes the connection unless the
+    // app keeps it open as anonymous.
+    function onSignedOut(connection, handler) {
+        connection.on("tether:signedout", handler);
+        return connection;
+    }
+
+    window.tether = Object.freeze({ withLocation, track, onSignedOut });
 })();

@@ -1,0 +1,43 @@
+namespace Tether.Authentication;
+
+/// <summary>The default <see cref="ISignInRevocationBus"/>: one node, delivered synchronously to this process's subscribers.</summary>
+internal sealed class InProcessSignInRevocationBus : ISignInRevocationBus
+{
+    private readonly Lock _lock = new();
+    private Action<SignInRevocation>[] _handlers = [];
+
+    public Task PublishAsync(SignInRevocation revocation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(revocation);
+        foreach (var handler in Volatile.Read(ref _handlers))
+        {
+            handler(revocation);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public IDisposable Subscribe(Action<SignInRevocation> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_lock)
+        {
+            _handlers = [.. _handlers, handler];
+        }
+
+        return new Subscription(this, handler);
+    }
+
+    private void Unsubscribe(Action<SignInRevocation> handler)
+    {
+        lock (_lock)
+        {
+            _handlers = Array.FindAll(_handlers, h => h != handler);
+        }
+    }
+
+    private sealed class Subscription(InProcessSignInRevocationBus bus, Action<SignInRevocation> handler) : IDisposable
+    {
+        public void Dispose() => bus.Unsubscribe(handler);
+    }
+}
