@@ -33,7 +33,9 @@ builder.Services.AddSession(options =>
     options.Cookie.IsEssential = true;
 });
 
-builder.Services.AddTether().AddInteractiveServer();
+// Sign-ins are revocable: a sign-out in any tab (or an admin's revocation) ends the user on every open socket at once.
+builder.Services.AddTether().AddInteractiveServer().AddRevocableSignIn();
+builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddSignalR().AddTether<ShopHub>();
 builder.Services.AddAppState<BillingState>();
 
@@ -110,8 +112,8 @@ app.MapPost("/cart/add", async (HttpContext context, IAntiforgery antiforgery) =
 app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
 {
     await antiforgery.ValidateRequestAsync(context);
+    // Revokes this sign-in for every open circuit and hub connection, and starts a new, empty session.
     await signIn.SignOutAsync();
-    context.Session.Clear();
     return Results.LocalRedirect("/");
 });
 

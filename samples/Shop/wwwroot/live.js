@@ -6,6 +6,12 @@ const connection = new signalR.HubConnectionBuilder()
 tether.track(connection);
 
 const $ = id => document.getElementById(id);
+
+// A sign-out in another tab (or an admin's revocation) ends this connection's sign-in: the hub says so, then closes it.
+tether.onSignedOut(connection, () => {
+    $("live-user").textContent = "signed out";
+    $("live-cart").textContent = "empty";
+});
 const show = view => {
     $("live-user").textContent = view.user ?? "anonymous";
     $("live-cart").textContent = view.cart.length ? view.cart.join(", ") : "empty";

@@ -1,0 +1,130 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tether.BrowserTests;
+
+[Collection(ShopCollection.Name)]
+public sealed class RevocationBrowserTests(ShopFixture shop)
+{
+    private const string Customer = "customer@shop.test";
+    private const string Admin = "admin@shop.test";
+
+    [Fact]
+    public async Task A_sign_out_in_another_tab_flips_the_open_billing_and_live_tabs_with_no_click_and_leaves_another_user_alone()
+    {
+        var customer = await shop.NewContextAsync();
+        var billing = await shop.NewPageAsync(customer);
+        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(billing);
+        await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+        await Expect(billing.Locator("#billing-user")).ToHaveTextAsync(Customer);
+        var live = await shop.NewPageAsync(customer);
+        await live.GotoAsync("/live");
+        await Expect(live.Locator("#live-user")).ToHaveTextAsync(Customer);
+
+        var other = await shop.NewContextAsync();
+        var adminBilling = await shop.NewPageAsync(other);
+        await SignInAsync(adminBilling, Admin, "Admin#2026", "/billing");
+        await WaitInteractiveAsync(adminBilling);
+        await Expect(adminBilling.Locator("#billing-auth")).ToHaveTextAsync(Admin);
+
+        var signOut = await shop.NewPageAsync(customer);
+        await signOut.GotoAsync("/");
+        await signOut.ClickAsync("#sign-out");
+
+        // Blazor's own auth state (AuthorizeView) and the AppState snapshot both follow, with no click.
+        await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        await Expect(billing.Locator("#billing-user")).ToHaveTextAsync("a guest");
+        await Expect(live.Locator("#live-user")).ToHaveTextAsync("signed out");
+
+        // Another user's tab did not flip: one more event there still runs as the admin.
+        await adminBilling.ClickAsync("#pay");
+        await Expect(adminBilling.Locator("#billing-status")).ToHaveTextAsync("pending");
+        await Expect(adminBilling.Locator("#billing-auth")).ToHaveTextAsync(Admin);
+        await customer.CloseAsync();
+        await other.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_admin_revocation_flips_the_customers_open_tabs()
+    {
+        var customer = await shop.NewContextAsync();
+        var billing = await shop.NewPageAsync(customer);
+        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(billing);
+        await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+
+        var admin = await shop.NewPageAsync();
+        await SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await admin.ClickAsync($"[data-revoke='{Customer}']");
+        await Expect(admin.Locator("#admin-revoked")).ToContainTextAsync(Customer);
+
+        await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        await Expect(billing.Locator("#billing-user")).ToHaveTextAsync("a guest");
+        await customer.CloseAsync();
+        await admin.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Sign_out_everywhere_on_the_profile_ends_every_tab_of_that_user()
+    {
+        var laptop = await shop.NewContextAsync();
+        var profile = await shop.NewPageAsync(laptop);
+        await SignInAsync(profile, Customer, "Customer#2026", "/profile");
+        await WaitInteractiveAsync(profile);
+        await Expect(profile.Locator("#profile-auth")).ToHaveTextAsync(Customer);
+        var phone = await shop.NewContextAsync();
+        var billing = await shop.NewPageAsync(phone);
+        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(billing);
+
+        await profile.ClickAsync("#sign-out-everywhere");
+
+        await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        await Expect(profile).ToHaveURLAsync(shop.BaseUrl + "/account/login?returnUrl=%2Fprofile");
+        var api = await billing.Context.APIRequest.GetAsync("/api/session");
+        Assert.Contains("\"user\":null", await api.TextAsync(), StringComparison.Ordinal);
+        await laptop.CloseAsync();
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_a_shared_browser_the_old_tab_never_reads_the_next_users_session()
+    {
+        var browser = await shop.NewContextAsync();
+        var oldTab = await shop.NewPageAsync(browser);
+        await SignInAsync(oldTab, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(oldTab);
+        await Expect(oldTab.Locator("#billing-status")).ToHaveTextAsync("none");
+
+        // Another tab of the same browser: the customer signs out, the admin signs in and pays.
+        var tab = await shop.NewPageAsync(browser);
+        await tab.GotoAsync("/");
+        await tab.ClickAsync("#sign-out");
+        await SignInAsync(tab, Admin, "Admin#2026", "/billing");
+        await WaitInteractiveAsync(tab);
+        await tab.ClickAsync("#pay");
+        await Expect(tab.Locator("#billing-status")).ToHaveTextAsync("pending");
+
+        // The old tab acts: it is anonymous, and neither sees nor writes the admin's session.
+        await Expect(oldTab.Locator("#billing-user")).ToHaveTextAsync("a guest");
+        await oldTab.ClickAsync("#billing-refresh");
+        await Expect(oldTab.Locator("#billing-status")).ToHaveTextAsync("none");
+        await Expect(oldTab.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        var session = await tab.Context.APIRequest.GetAsync("/api/session");
+        Assert.Contains("\"last_payment_status\":\"pending\"", await session.TextAsync(), StringComparison.Ordinal);
+        Assert.Contains(Admin, await session.TextAsync(), StringComparison.Ordinal);
+        await browser.CloseAsync();
+    }
+
+    private async Task SignInAsync(IPage page, string email, string password, string returnUrl)
+    {
+        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login");
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
+    }
+
+    private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+}
