@@ -16,6 +16,7 @@ namespace Tether.Benchmarks;
 public class BridgeBenchmarks
 {
     private BridgeHost _full = null!;
+    private BridgeHost _fullRevocable = null!;
     private BridgeHost _fullUncached = null!;
     private BridgeHost _authOnly = null!;
     private BridgeHost _floor = null!;
@@ -29,6 +30,7 @@ public class BridgeBenchmarks
     public void Setup()
     {
         _full = BridgeHost.StartAsync(session: true, authentication: true, TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+        _fullRevocable = BridgeHost.StartAsync(session: true, authentication: true, TimeSpan.FromMinutes(1), revocable: true).GetAwaiter().GetResult();
         _fullUncached = BridgeHost.StartAsync(session: true, authentication: true, TimeSpan.Zero).GetAwaiter().GetResult();
         _authOnly = BridgeHost.StartAsync(session: false, authentication: true, TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
         _floor = BridgeHost.StartAsync(session: false, authentication: false, TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
@@ -52,7 +54,7 @@ public class BridgeBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var host in new[] { _full, _fullUncached, _authOnly, _floor })
+        foreach (var host in new[] { _full, _fullRevocable, _fullUncached, _authOnly, _floor })
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
@@ -72,6 +74,10 @@ public class BridgeBenchmarks
     /// <summary>Session and authentication middleware; the handler reads the user and a session value and writes one.</summary>
     [Benchmark]
     public Task<EventOutcome> FullBridge() => _full.Bridge.RunAsync(_full.Request, _full.Connection, BridgeHost.Handler);
+
+    /// <summary>The same with revocable sign-in: every event also checks the sign-in and user records.</summary>
+    [Benchmark]
+    public Task<EventOutcome> FullBridgeRevocable() => _fullRevocable.Bridge.RunAsync(_fullRevocable.Request, _fullRevocable.Connection, BridgeHost.Handler);
 
     /// <summary>The same with the per-connection unprotect cache off: every event decrypts both cookies.</summary>
     [Benchmark]

@@ -30,19 +30,24 @@ internal sealed class BridgeHost : IAsyncDisposable
 
     public EventConnection Connection { get; }
 
-    public static async Task<BridgeHost> StartAsync(bool session, bool authentication, TimeSpan unprotectCache)
+    public static async Task<BridgeHost> StartAsync(bool session, bool authentication, TimeSpan unprotectCache, bool revocable = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddDistributedMemoryCache();
         builder.Services.AddSession();
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
-        builder.Services.AddTether(options =>
+        var tether = builder.Services.AddTether(options =>
         {
             options.UseSession = session;
             options.UseAuthentication = authentication;
             options.UnprotectCacheDuration = unprotectCache;
         });
+        if (revocable)
+        {
+            tether.AddRevocableSignIn();
+        }
+
         var app = builder.Build();
         app.UseTether();
 

@@ -9,9 +9,13 @@ using Tether.LoadTest;
 // Usage: dotnet run -c Release --project bench/Tether.LoadTest [-- --seconds 5 --out bench/results/load.md]
 if (args is ["serve", var mode])
 {
-    await Server.RunAsync(bridgeBlazor: mode == "bridged");
+    await Server.RunAsync(mode);
     return;
 }
+
+// Revocable sign-in: its cost on hub calls, and how fast a sign-out reaches an open circuit.
+//   dotnet run -c Release --project bench/Tether.LoadTest -- --revocation [--seconds 5] [--out bench/results/revocation.md]
+var revocationOnly = args.Contains("--revocation");
 
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(5);
 var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
@@ -25,6 +29,17 @@ void Say(string line)
 
 Say($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {seconds} s per run, runs interleaved plain/bridged.");
 Say(string.Empty);
+
+if (revocationOnly)
+{
+    await RevocationAsync();
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return;
+}
 
 using var server = await ServerProcess.StartAsync("bridged");
 var cookies = new CookieContainer();
@@ -95,6 +110,98 @@ if (File.Exists("/usr/bin/chromium"))
 if (output is not null)
 {
     await File.WriteAllTextAsync(output, report.ToString());
+}
+
+async Task RevocationAsync()
+{
+    using var off = await ServerProcess.StartAsync("bridged");
+    using var on = await ServerProcess.StartAsync("revocable");
+    var offCookies = await SignInAsync(off);
+    var onCookies = await SignInAsync(on);
+
+    Say("## Hub calls with revocable sign-in off and on (each side on its own server process, rounds alternating)");
+    Say(string.Empty);
+    Say("| connections | plain calls/s | bridged, revocation off | bridged, revocation on | on / off | on / plain | off p99 ms | on p99 ms | off CPU µs/call | on CPU µs/call |");
+    Say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var connections in new[] { 50, 200 })
+    {
+        var plain = new List<Measurement>();
+        var bridgedOff = new List<Measurement>();
+        var bridgedOn = new List<Measurement>();
+        for (var round = 0; round < 2; round++)
+        {
+            plain.Add(await HubRunAsync(off, offCookies, "plain", connections, duration));
+            bridgedOff.Add(await HubRunAsync(off, offCookies, "bridged", connections, duration));
+            bridgedOn.Add(await HubRunAsync(on, onCookies, "bridged", connections, duration));
+        }
+
+        var (p, a, b) = (plain.MaxBy(m => m.CallsPerSecond)!, bridgedOff.MaxBy(m => m.CallsPerSecond)!, bridgedOn.MaxBy(m => m.CallsPerSecond)!);
+        Say(string.Create(CultureInfo.InvariantCulture,
+            $"| {connections} | {p.CallsPerSecond:F0} | {a.CallsPerSecond:F0} ({a.CallsPerSecond / p.CallsPerSecond:F2}×) | {b.CallsPerSecond:F0} | {b.CallsPerSecond / a.CallsPerSecond:F2}× | {b.CallsPerSecond / p.CallsPerSecond:F2}× | {a.P99:F2} | {b.P99:F2} | {a.CpuMicrosecondsPerCall:F1} | {b.CpuMicrosecondsPerCall:F1} |"));
+    }
+
+    if (File.Exists("/usr/bin/chromium"))
+    {
+        var latencies = await PushLatencyAsync(on, trials: 100);
+        Say(string.Empty);
+        Say("## Push latency: from the sign-out request to the open circuit's AuthorizeView showing \"signed out\", no click, 100 trials");
+        Say(string.Empty);
+        Say("| p50 ms | p99 ms | max ms |");
+        Say("|---:|---:|---:|");
+        Say(string.Create(CultureInfo.InvariantCulture, $"| {Percentile(latencies, 0.5):F1} | {Percentile(latencies, 0.99):F1} | {latencies.Max():F1} |"));
+    }
+}
+
+static async Task<CookieContainer> SignInAsync(ServerProcess server)
+{
+    var cookies = new CookieContainer();
+    using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = server.BaseAddress };
+    await http.GetStringAsync("/signin");
+    return cookies;
+}
+
+static async Task<List<double>> PushLatencyAsync(ServerProcess server, int trials)
+{
+    using var playwright = await Playwright.CreateAsync();
+    await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseAddress.ToString() });
+    var page = await context.NewPageAsync();
+
+    // Timed in the page: the sign-out is a request of its own (as from another tab); the clock stops when the circuit's
+    // AuthorizeView shows the sign-out, which only the server's push can cause.
+    const string Script = """
+        async () => {
+            const signedOut = () => document.getElementById('auth')?.textContent === 'signed out';
+            const done = new Promise(resolve => {
+                const observer = new MutationObserver(() => { if (signedOut()) { observer.disconnect(); resolve(); } });
+                observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+            });
+            const start = performance.now();
+            await fetch('/signout', { credentials: 'same-origin' });
+            await done;
+            return performance.now() - start;
+        }
+        """;
+    var results = new List<double>(trials);
+    for (var trial = 0; trial < trials + 5; trial++)
+    {
+        await page.GotoAsync("/signin");
+        await page.GotoAsync("/auth");
+        await page.Locator("#live").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await page.Locator("#auth", new PageLocatorOptions { HasText = "load@shop.test" }).WaitForAsync();
+        var elapsed = await page.EvaluateAsync<double>(Script);
+        if (trial >= 5)
+        {
+            results.Add(elapsed);
+        }
+    }
+
+    return results;
 }
 
 static double Percentile(IReadOnlyList<double> values, double p)

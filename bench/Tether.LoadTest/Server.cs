@@ -10,8 +10,10 @@ namespace Tether.LoadTest;
 /// <summary>The server process: Kestrel on 127.0.0.1, cookie auth and session over the memory cache.</summary>
 internal static class Server
 {
-    public static async Task RunAsync(bool bridgeBlazor)
+    /// <param name="mode"><c>plain</c> (hubs only), <c>bridged</c> (circuits too), <c>revocable</c> (and revocable sign-in).</param>
+    public static async Task RunAsync(string mode)
     {
+        var bridgeBlazor = mode is "bridged" or "revocable";
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
 
@@ -29,6 +31,12 @@ internal static class Server
             tether.AddInteractiveServer();
         }
 
+        if (mode == "revocable")
+        {
+            tether.AddRevocableSignIn();
+            builder.Services.AddCascadingAuthenticationState();
+        }
+
         builder.Services.AddSignalR().AddTether<BridgedHub>();
         var app = builder.Build();
         app.MapStaticAssets();
@@ -42,6 +50,12 @@ internal static class Server
             await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, "load@shop.test"), new Claim(ClaimTypes.Role, "customer")], CookieAuthenticationDefaults.AuthenticationScheme)));
             context.Session.SetString("cart", "shoe");
+            return "ok";
+        });
+
+        app.MapGet("/signout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync();
             return "ok";
         });
 
