@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing (Debian's chromium for the browser tests), then runs every test.
+# Installs what the tests need when it is missing (Debian's chromium for the browser tests), checks formatting and
+# packaging, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,30 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+fail() {
+  echo "test.sh: FAILED: $*" >&2
+  exit 1
+}
+
+dotnet restore Tether.slnx --verbosity quiet || fail "dotnet restore Tether.slnx"
+
+# Whitespace, code style and analyzers against .editorconfig (the public API files are checked by the build below).
+echo "Checking formatting (dotnet format --verify-no-changes)..."
+dotnet format Tether.slnx --verify-no-changes --no-restore --exclude-diagnostics RS0016 RS0017 \
+  || fail "dotnet format found code that does not follow .editorconfig (listed above); run 'dotnet format Tether.slnx' and commit the result"
+
+# The shipping packages, with their symbols; the build also checks the public API against PublicAPI.*.txt.
+packages=artifacts/packages
+rm -rf "$packages"
+for project in src/Tether/Tether.csproj src/Tether.SignalR.Client/Tether.SignalR.Client.csproj; do
+  echo "Packing $project..."
+  dotnet pack "$project" -c Release --no-restore --nologo --verbosity quiet -o "$packages" \
+    || fail "dotnet pack $project (RS0016/RS0017: the public API changed; add new members to PublicAPI.Unshipped.txt, see README)"
+done
+for id in Tether Tether.SignalR.Client; do
+  ls "$packages/$id".*.nupkg "$packages/$id".*.snupkg >/dev/null 2>&1 || fail "dotnet pack made no $id .nupkg and .snupkg in $packages"
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
