@@ -34,9 +34,28 @@ for project in src/Tether/Tether.csproj src/Tether.SignalR.Client/Tether.SignalR
   dotnet pack "$project" -c Release --no-restore --nologo --verbosity quiet -o "$packages" \
     || fail "dotnet pack $project (RS0016/RS0017: the public API changed; add new members to PublicAPI.Unshipped.txt, see README)"
 done
-for id in Tether Tether.SignalR.Client; do
-  ls "$packages/$id".*.nupkg "$packages/$id".*.snupkg >/dev/null 2>&1 || fail "dotnet pack made no $id .nupkg and .snupkg in $packages"
-done
+# Each package carries its README, the license, repository info (url and commit) and a symbols package with its PDB.
+python3 - "$packages" Tether Tether.SignalR.Client <<'PY' || fail "the packages in $packages are incomplete (see above)"
+import glob, re, sys, zipfile
+folder, ids, missing = sys.argv[1], sys.argv[2:], []
+for id in ids:
+    nupkg = glob.glob(f"{folder}/{id}.[0-9]*.nupkg")
+    snupkg = glob.glob(f"{folder}/{id}.[0-9]*.snupkg")
+    if len(nupkg) != 1 or len(snupkg) != 1:
+        missing.append(f"{id}: one .nupkg and one .snupkg"); continue
+    with zipfile.ZipFile(nupkg[0]) as z:
+        names = z.namelist()
+        nuspec = z.read(f"{id}.nuspec").decode("utf-8-sig")
+    for name in ("README.md", "LICENSE", f"lib/net10.0/{id}.dll"):
+        if name not in names: missing.append(f"{id}: {name} in the .nupkg")
+    for pattern in (r"<readme>README.md</readme>", r'<license type="expression">MIT</license>',
+                    r'<repository type="git" url="https://github.com/[^"]+"[^>]* commit="[0-9a-f]{40}"'):
+        if not re.search(pattern, nuspec): missing.append(f"{id}: {pattern} in the nuspec")
+    with zipfile.ZipFile(snupkg[0]) as z:
+        if f"lib/net10.0/{id}.pdb" not in z.namelist(): missing.append(f"{id}: lib/net10.0/{id}.pdb in the .snupkg")
+for m in missing: print("missing:", m, file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
