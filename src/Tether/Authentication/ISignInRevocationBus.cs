@@ -24,6 +24,20 @@ public interface ISignInRevocationBus
 /// <summary>
 /// A revoked sign-in, or all sign-ins of a user.
 /// </summary>
-/// <param name="SignInId">The revoked sign-in, or <see langword="null"/> when a whole user was revoked.</param>
-/// <param name="UserId">The user whose sign-ins were all revoked, or <see langword="null"/>.</param>
-public sealed record SignInRevocation(string? SignInId, string? UserId);
+public sealed class SignInRevocation
+{
+    /// <summary>Creates a revocation.</summary>
+    /// <param name="signInId">The revoked sign-in, or <see langword="null"/> when a whole user was revoked.</param>
+    /// <param name="userId">The user whose sign-ins were all revoked, or <see langword="null"/>.</param>
+    public SignInRevocation(string? signInId, string? userId)
+    {
+        SignInId = signInId;
+        UserId = userId;
+    }
+
+    /// <summary>The revoked sign-in, or <see langword="null"/> when a whole user was revoked.</summary>
+    public string? SignInId { get; }
+
+    /// <summary>The user whose sign-ins were all revoked, or <see langword="null"/>.</summary>
+    public string? UserId { get; }
+}

@@ -23,16 +23,22 @@ public sealed class RevocableSignInTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    internal static Task<CoreTestApp> StartAsync(LostBus? bus = null, Action<RevocableSignInOptions>? configure = null) => CoreTestApp.StartAsync(
-        services: services =>
+    internal static Task<CoreTestApp> StartAsync(
+        LostBus? bus = null,
+        Action<RevocableSignInOptions>? configure = null,
+        Action<IServiceCollection>? services = null,
+        Action<IApplicationBuilder>? events = null) => CoreTestApp.StartAsync(
+        events: events,
+        services: collection =>
         {
-            services.AddTether().AddRevocableSignIn(configure);
+            services?.Invoke(collection);
+            collection.AddTether().AddRevocableSignIn(configure);
             if (bus is not null)
             {
-                services.Replace(ServiceDescriptor.Singleton<ISignInRevocationBus>(bus));
+                collection.Replace(ServiceDescriptor.Singleton<ISignInRevocationBus>(bus));
             }
 
-            services.AddSignalR().AddTether();
+            collection.AddSignalR().AddTether();
         },
         map: app =>
         {
@@ -50,6 +56,15 @@ public sealed class RevocableSignInTests : IAsyncLifetime
                 var before = (await context.AuthenticateAsync()).Properties?.GetSignInId();
                 await context.SignOutAsync();
                 var properties = new AuthenticationProperties();
+                await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)), properties);
+                return before + " " + properties.GetSignInId();
+            });
+            app.MapGet("/switch-keeping-properties", async (HttpContext context, string name) =>
+            {
+                // The same, where the app hands the old sign-in's properties to the new one.
+                var properties = (await context.AuthenticateAsync()).Properties!;
+                var before = properties.GetSignInId();
+                await context.SignOutAsync();
                 await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)), properties);
                 return before + " " + properties.GetSignInId();
             });
@@ -153,6 +168,20 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         Assert.DoesNotContain(third, new[] { first, ids[1] });
         Assert.True(third.Length >= 22, "A sign-in id carries at least 128 random bits.");
         Assert.Equal("-", await UsersAsync([old]));
+    }
+
+    [Fact]
+    public async Task A_sign_in_that_reuses_the_signed_out_properties_still_gets_a_new_sign_in_id()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=dan");
+        var old = await browser.HandshakeAsync("/");
+
+        var ids = (await browser.GetAsync("/switch-keeping-properties?name=dan")).Split(' ');
+
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.Equal("-", await UsersAsync([old]));
+        Assert.Equal("dan", await UsersAsync([await browser.HandshakeAsync("/")]));
     }
 
     [Fact]

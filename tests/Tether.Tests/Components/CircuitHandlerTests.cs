@@ -1,0 +1,241 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Components;
+using Tether.Tests.Authentication;
+using Tether.Tests.Core;
+
+namespace Tether.Tests.Components;
+
+/// <summary>
+/// Tether's circuit handler, driven the way Blazor drives it: one DI scope per circuit, the handler's inbound activity
+/// pipeline invoked for each hub call, with the ComponentHub call's handshake request on the async flow. Real cookies
+/// from a real sign-in over Kestrel; no browser.
+/// </summary>
+public sealed class CircuitHandlerTests : IAsyncLifetime
+{
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(
+        services: services =>
+        {
+            services.AddTether().AddInteractiveServer();
+            services.AddAppState<TestState>();
+            services.AddScoped<NavigationManager, TestNavigation>();
+            services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
+        },
+        events: events => events.Use(async (context, next) =>
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/members" when context.User.Identity?.IsAuthenticated != true:
+                    context.Response.Redirect("/login?returnUrl=%2Fmembers");
+                    return;
+                case "/forbidden":
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return;
+            }
+
+            await next(context);
+        }));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task After_a_sign_out_over_http_no_event_of_an_open_circuit_runs_as_the_old_user_in_1000_trials()
+    {
+        var before = 0;
+        var after = 0;
+        for (var trial = 0; trial < 1000; trial++)
+        {
+            using var browser = _app.NewBrowser();
+            await browser.GetAsync("/signin?name=c" + trial);
+            await using var circuit = Circuit.Open(_app, browser.CookieHeader);
+            before += await circuit.ClickAsync() is { Identity.IsAuthenticated: true } ? 1 : 0;
+
+            await browser.GetAsync("/signout");
+
+            after += await circuit.ClickAsync() is { Identity.IsAuthenticated: true } ? 1 : 0;
+        }
+
+        Assert.Equal(1000, before);
+        Assert.Equal(0, after);
+    }
+
+    [Fact]
+    public async Task A_sign_out_flips_the_circuits_auth_state_and_app_state_with_no_click()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=mia");
+        await using var circuit = Circuit.Open(_app, browser.CookieHeader);
+        await circuit.ClickAsync();
+        Assert.Equal("mia", (await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.Name);
+        Assert.Equal("mia", circuit.State.UserName);
+        var flipped = new TaskCompletionSource<ClaimsPrincipal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        circuit.AuthState.AuthenticationStateChanged += async task => flipped.TrySetResult((await task).User);
+
+        await browser.GetAsync("/signout");
+
+        var user = await flipped.Task.WaitAsync(TimeSpan.FromSeconds(1));
+        Assert.False(user.Identity?.IsAuthenticated);
+        Assert.False(circuit.State.IsAuthenticated);
+        Assert.Equal(1, circuit.Clicks);
+    }
+
+    [Fact]
+    public async Task Blazors_auth_state_follows_a_sign_in_seen_after_a_reconnect()
+    {
+        await using var circuit = Circuit.Open(_app, cookieHeader: null);
+        await circuit.ClickAsync();
+        Assert.False((await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
+
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=noa&role=admin");
+        circuit.Reconnect(browser.CookieHeader);
+        var user = await circuit.ClickAsync();
+
+        Assert.Equal("noa", user?.Identity?.Name);
+        var state = (await circuit.AuthState.GetAuthenticationStateAsync()).User;
+        Assert.Equal("noa", state.Identity?.Name);
+        Assert.True(state.IsInRole("admin"));
+        Assert.Equal(["admin"], circuit.State.Roles);
+    }
+
+    [Fact]
+    public async Task A_redirecting_event_middleware_navigates_and_vetoes_the_click()
+    {
+        await using var circuit = Circuit.Open(_app, cookieHeader: null, location: "/members");
+
+        await circuit.ClickAsync();
+
+        Assert.Equal(0, circuit.Clicks);
+        Assert.Equal(("/login?returnUrl=%2Fmembers", true), circuit.Navigation.Last);
+    }
+
+    [Fact]
+    public async Task A_denying_event_middleware_vetoes_the_click_and_the_app_state_shows_the_status()
+    {
+        await using var circuit = Circuit.Open(_app, cookieHeader: null, location: "/forbidden");
+
+        await circuit.ClickAsync();
+
+        Assert.Equal(0, circuit.Clicks);
+        Assert.Equal(StatusCodes.Status403Forbidden, circuit.State.DeniedStatusCode);
+
+        // The circuit's own activities (here a location change) still run, without the handler's context.
+        var ran = false;
+        await circuit.ActivityAsync("OnLocationChanged", () => ran = true);
+        Assert.True(ran);
+    }
+
+    /// <summary>One circuit: its DI scope, its handler, its handshake request.</summary>
+    private sealed class Circuit : IAsyncDisposable
+    {
+        private readonly AsyncServiceScope _scope;
+        private readonly Func<CircuitInboundActivityContext, Task> _pipeline;
+        private readonly CircuitInboundActivityContext _context = (CircuitInboundActivityContext)RuntimeHelpers.GetUninitializedObject(typeof(CircuitInboundActivityContext));
+        private readonly CircuitHandler _handler;
+        private readonly HostString _host;
+        private HttpContext _handshake;
+        private Func<Task> _next = () => Task.CompletedTask;
+
+        private Circuit(AsyncServiceScope scope, HostString host, string? cookieHeader)
+        {
+            _scope = scope;
+            _host = host;
+            _handshake = Handshake(cookieHeader);
+            var services = scope.ServiceProvider;
+            _handler = services.GetServices<CircuitHandler>().OfType<TetherCircuitHandler>().Single();
+            _pipeline = _handler.CreateInboundActivityHandler(_ => _next());
+            State = services.GetRequiredService<TestState>();
+            AuthState = services.GetRequiredService<AuthenticationStateProvider>();
+            Navigation = (TestNavigation)services.GetRequiredService<NavigationManager>();
+        }
+
+        public TestState State { get; }
+
+        public AuthenticationStateProvider AuthState { get; }
+
+        public TestNavigation Navigation { get; }
+
+        public int Clicks { get; private set; }
+
+        public static Circuit Open(CoreTestApp app, string? cookieHeader, string location = "/page")
+        {
+            var scope = app.App.Services.CreateAsyncScope();
+            var circuit = new Circuit(scope, new HostString(app.BaseAddress.Authority), cookieHeader);
+            circuit.Navigation.Start(app.BaseAddress, location);
+
+            // Blazor sets the circuit's first auth state from the connection's user; Tether's events update it after.
+            ((IHostEnvironmentAuthenticationStateProvider)circuit.AuthState).SetAuthenticationState(
+                Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+            circuit._handler.OnCircuitOpenedAsync(null!, CancellationToken.None).GetAwaiter().GetResult();
+            return circuit;
+        }
+
+        public void Reconnect(string? cookieHeader) => _handshake = Handshake(cookieHeader);
+
+        /// <summary>A UI event: the app's handler records the user it ran as.</summary>
+        public async Task<ClaimsPrincipal?> ClickAsync()
+        {
+            ClaimsPrincipal? user = null;
+            await ActivityAsync("BeginInvokeDotNetFromJS", () =>
+            {
+                Clicks++;
+                user = Current.User();
+            });
+            return user;
+        }
+
+        public Task ActivityAsync(string hubMethod, Action handler)
+        {
+            _next = () =>
+            {
+                handler();
+                return Task.CompletedTask;
+            };
+            CircuitActivity.Current = new CircuitActivity(hubMethod, _handshake);
+            try
+            {
+                return _pipeline(_context);
+            }
+            finally
+            {
+                CircuitActivity.Current = null;
+            }
+        }
+
+        public ValueTask DisposeAsync() => _scope.DisposeAsync();
+
+        private DefaultHttpContext Handshake(string? cookieHeader)
+        {
+            var context = new DefaultHttpContext { TraceIdentifier = Guid.NewGuid().ToString("N") };
+            context.Request.Scheme = "http";
+            context.Request.Host = _host;
+            context.Request.Path = "/_blazor";
+            if (cookieHeader is { Length: > 0 })
+            {
+                context.Request.Headers.Cookie = cookieHeader;
+            }
+
+            return context;
+        }
+    }
+
+    internal sealed class TestState : AppState;
+
+    internal sealed class TestNavigation : NavigationManager
+    {
+        public (string Uri, bool ForceLoad)? Last { get; private set; }
+
+        public void Start(Uri baseAddress, string location) => Initialize(baseAddress.ToString(), new Uri(baseAddress, location).ToString());
+
+        protected override void NavigateToCore(string uri, NavigationOptions options) => Last = (uri, options.ForceLoad);
+    }
+}
