@@ -19,6 +19,12 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
     private const string Email = "template.user@tether.test";
     private const string Password = "Template#2026";
 
+    // The machine may be shared and busy (CI runners, other builds): every wait gets this long, actions and assertions
+    // alike. Waiting longer never makes an assertion pass that should fail; each one is a condition, not a sleep.
+    private const float Wait = 30_000;
+
+    private readonly Stopwatch _scenario = new();
+
     [Fact]
     public async Task The_Identity_template_wired_with_the_README_lines_signs_out_an_open_tab_when_another_tab_signs_out()
     {
@@ -93,8 +99,9 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task RunScenarioAsync(string baseUrl)
+    private async Task RunScenarioAsync(string baseUrl)
     {
+        _scenario.Restart();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -103,9 +110,28 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(Wait);
         var tab1 = await context.NewPageAsync();
+        output.WriteLine($"browser launch: {Elapsed()}");
+        try
+        {
+            await RunScenarioAsync(context, tab1, baseUrl);
+        }
+        catch
+        {
+            // What each tab showed when the scenario failed.
+            foreach (var page in context.Pages)
+            {
+                output.WriteLine($"--- tab at {page.Url} ---");
+                output.WriteLine(await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 }));
+            }
 
+            throw;
+        }
+    }
+
+    private async Task RunScenarioAsync(IBrowserContext context, IPage tab1, string baseUrl)
+    {
         // Register through the template's own pages; its IdentityNoOpEmailSender shows the confirmation link.
         await tab1.GotoAsync("/Account/Register");
         await tab1.FillAsync("[id='Input.Email']", Email);
@@ -113,38 +139,49 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         await tab1.FillAsync("[id='Input.ConfirmPassword']", Password);
         await tab1.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true }).ClickAsync();
         await tab1.GetByRole(AriaRole.Link, new() { Name = "Click here to confirm your account" }).ClickAsync();
-        await Expect(tab1.GetByText("Thank you for confirming your email.")).ToBeVisibleAsync();
+        await Expect(tab1.GetByText("Thank you for confirming your email.")).ToBeVisibleAsync(new() { Timeout = Wait });
 
+        output.WriteLine($"registered: {Elapsed()}");
         await tab1.GotoAsync("/Account/Login?ReturnUrl=%2Fcounter");
         await tab1.FillAsync("[id='Input.Email']", Email);
         await tab1.FillAsync("[id='Input.Password']", Password);
         await tab1.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
-        await Expect(tab1).ToHaveURLAsync(baseUrl + "/counter");
-        await Expect(tab1.Locator("#interactive")).ToBeAttachedAsync();
+        await Expect(tab1).ToHaveURLAsync(baseUrl + "/counter", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#interactive")).ToBeAttachedAsync(new() { Timeout = Wait });
+
+        output.WriteLine($"signed in, interactive: {Elapsed()}");
 
         // Signed in: Tether's Current.User(), Blazor's AuthorizeView and the session all see the user.
-        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync(Email);
+        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync(Email, new() { Timeout = Wait });
         await tab1.GetByRole(AriaRole.Button, new() { Name = "Click me" }).ClickAsync();
-        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("1");
+        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("1", new() { Timeout = Wait });
         await tab1.GetByRole(AriaRole.Button, new() { Name = "Click me" }).ClickAsync();
-        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("2");
-        await Expect(tab1.Locator("#tether-user")).ToHaveTextAsync(Email);
+        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("2", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#tether-user")).ToHaveTextAsync(Email, new() { Timeout = Wait });
+
+        output.WriteLine($"clicked: {Elapsed()}");
 
         // Tab 2 of the same browser signs out through the template's NavMenu (a form posting to /Account/Logout).
         var tab2 = await context.NewPageAsync();
         await tab2.GotoAsync("/");
         await tab2.GetByRole(AriaRole.Button, new() { Name = "Logout" }).ClickAsync();
-        await Expect(tab2.GetByRole(AriaRole.Link, new() { Name = "Login" })).ToBeVisibleAsync();
+        await Expect(tab2.GetByRole(AriaRole.Link, new() { Name = "Login" })).ToBeVisibleAsync(new() { Timeout = Wait });
+
+        output.WriteLine($"signed out in tab 2: {Elapsed()}");
 
         // Tab 1 flips with no click: the sign-out is pushed to its open circuit.
-        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync("signed out");
+        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
+
+        output.WriteLine($"tab 1 flipped: {Elapsed()}");
 
         // Its next event runs as anonymous, in a new session: the counter restarts instead of going on to 3.
         await tab1.GetByRole(AriaRole.Button, new() { Name = "Click me" }).ClickAsync();
-        await Expect(tab1.Locator("#tether-user")).ToHaveTextAsync("anonymous");
-        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("1");
-        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync("signed out");
+        await Expect(tab1.Locator("#tether-user")).ToHaveTextAsync("anonymous", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("1", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
     }
+
+    private string Elapsed() => $"{_scenario.Elapsed.TotalSeconds:F1}s";
 
     // Adds Tether as a project reference, by the absolute path of the repo under test.
     private static void PatchProject(string csproj, string tether)
