@@ -301,7 +301,10 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
     // port Kestrel picks; the port is read from the "Now listening on" line.
     private static async Task<(Process Server, string BaseUrl)> StartAsync(string app, StringBuilder log)
     {
-        var process = Start(app, [Path.Combine("bin", "Release", "net10.0", "TemplateApp.dll"), "--urls", "http://127.0.0.1:0"], exec: true);
+        // bin/Release/<the template's target framework>/, whichever the SDK's template targets.
+        var dll = Directory.GetFiles(Path.Combine(app, "bin", "Release"), "TemplateApp.dll", SearchOption.AllDirectories);
+        Assert.True(dll.Length == 1, $"Expected one TemplateApp.dll under bin/Release, found: {string.Join(", ", dll)}");
+        var process = Start(app, [dll[0], "--urls", "http://127.0.0.1:0"], exec: true);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(object sender, DataReceivedEventArgs e)
         {
@@ -377,6 +380,9 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+
+        // Configuration, not a patch: keeps EF Core's SQL out of the app output shown when the test fails.
+        info.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
         info.Environment.Remove("ASPNETCORE_URLS");
         return Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
     }
