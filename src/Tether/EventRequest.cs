@@ -26,6 +26,8 @@ public sealed class EventRequest
         "Sec-WebSocket-Accept", "Cookie",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    private static readonly FrozenSet<string> s_transportQueryKeys = new[] { "id", "access_token" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private EventRequest(
         string scheme,
         HostString host,
@@ -127,19 +129,21 @@ public sealed class EventRequest
         var cookieBytes = 0;
         foreach (var (name, value) in request.Cookies)
         {
-            cookieBytes += name.Length + value.Length;
-            if (cookieBytes > options.MaxHeadersTotalSize)
+            // As with headers: one oversized cookie is left out on its own; the ones after it still fit.
+            var size = name.Length + value.Length;
+            if (cookieBytes + size > options.MaxHeadersTotalSize)
             {
-                break;
+                continue;
             }
 
+            cookieBytes += size;
             cookies[name] = value;
         }
 
         var connection = handshake.Connection;
         var rejected = false;
         var (path, query) = location is null
-            ? (request.Path, request.QueryString)
+            ? (request.Path, WithoutTransportSecrets(request))
             : EventLocation.Parse(location, request.Scheme, request.Host, request.PathBase, options.MaxLocationLength, out rejected);
 
         return new EventRequest(
@@ -176,6 +180,28 @@ public sealed class EventRequest
         }
 
         return new EventRequest(Scheme, Host, PathBase, path, query, Headers, Cookies, RemoteIpAddress, RemotePort, rejected);
+    }
+
+    // The socket's own query string carries SignalR's connection token ("id") and, for browser clients with bearer
+    // tokens, the token itself ("access_token"): WebSockets and server-sent events cannot send headers. Neither belongs
+    // to the page, and app code that logs or echoes Request.Query must not see them.
+    private static QueryString WithoutTransportSecrets(HttpRequest request)
+    {
+        if (!request.QueryString.HasValue)
+        {
+            return request.QueryString;
+        }
+
+        var query = request.Query;
+        var secret = false;
+        foreach (var key in s_transportQueryKeys)
+        {
+            secret |= query.ContainsKey(key);
+        }
+
+        return secret
+            ? QueryString.Create(query.Where(pair => !s_transportQueryKeys.Contains(pair.Key)))
+            : request.QueryString;
     }
 
     private static int SizeOf(StringValues values)

@@ -108,6 +108,28 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_page_location_too_long_for_tether_refuses_the_events_instead_of_running_them_at_the_root()
+    {
+        // Kestrel serves this address, but the absolute location Blazor reports is longer than MaxLocationLength (8,192).
+        var prefix = "/profile?x=";
+        var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
+        var page = await shop.NewPageAsync();
+        await OpenInteractiveAsync(page, url);
+        var rejectedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected");
+        var startedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted");
+        var eventsBefore = await page.Locator("#profile-events").TextContentAsync();
+
+        await page.ClickAsync("#refresh");
+        await WaitForAsync(() => shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+
+        // Run at "/", the Shop's event guard for /profile would not fire and the anonymous user would refresh freely.
+        Assert.Equal(startedBefore, shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted"));
+        await Expect(page.Locator("#profile-user")).ToHaveTextAsync("anonymous");
+        await Expect(page.Locator("#profile-events")).ToHaveTextAsync(eventsBefore!);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signing_out_in_another_tab_empties_the_session_at_once_but_the_stateless_ticket_stays_valid()
     {
         var context = await shop.NewContextAsync();

@@ -30,6 +30,15 @@ internal sealed partial class TetherCircuitHandler(
     private string? _handshakeTrace;
     private LocatedRequest? _lastRequest;
 
+    /// <summary>
+    /// Outermost. Blazor sorts circuit handlers by ascending <see cref="CircuitHandler.Order"/> and the first one wraps all
+    /// the others' inbound activity handlers (CircuitHost.BuildInboundActivityDispatcher), so the app's own circuit
+    /// handlers run inside the event: they see its user and session through <see cref="Current"/>, and a middleware
+    /// that refuses the event stops them too. Not <see cref="int.MinValue"/>, so a handler that deliberately wants to
+    /// run outside Tether's events (timing the whole activity, say) can still go before it.
+    /// </summary>
+    public override int Order => int.MinValue / 2;
+
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
         => context => HandleAsync(context, next);
 
@@ -59,11 +68,17 @@ internal sealed partial class TetherCircuitHandler(
         EventOutcome outcome;
         try
         {
-            outcome = await bridge.RunAsync(request, _connection, async httpContext =>
-            {
-                states.Refresh(httpContext);
-                await next(context);
-            });
+            outcome = await bridge.RunAsync(
+                new EventOrigin("Blazor", context.Circuit.Id, "CircuitActivity", activity?.HubMethod),
+                request,
+                _connection,
+                async httpContext =>
+                {
+                    states.Refresh(httpContext);
+                    await next(context);
+                },
+                requestServices: null,
+                CancellationToken.None);
         }
         catch (SessionUnavailableException ex)
         {
@@ -149,13 +164,13 @@ internal sealed partial class TetherCircuitHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(20, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = "NoHandshake")]
+        [LoggerMessage(EventIds.NoHandshake, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = nameof(EventIds.NoHandshake))]
         public static partial void NoHandshake(ILogger logger, string hubMethod);
 
-        [LoggerMessage(22, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = "CircuitActivity")]
+        [LoggerMessage(EventIds.CircuitActivity, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = nameof(EventIds.CircuitActivity))]
         public static partial void Activity(ILogger logger, string hubMethod, string mode);
 
-        [LoggerMessage(21, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = "CircuitSessionUnavailable")]
+        [LoggerMessage(EventIds.CircuitSessionUnavailable, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = nameof(EventIds.CircuitSessionUnavailable))]
         public static partial void SessionUnavailable(ILogger logger, Exception exception);
     }
 }

@@ -25,6 +25,8 @@ internal sealed partial class TetherHubFilter(
     /// <summary>The hub method name under which clients report that the page navigated.</summary>
     public const string LocationMethodName = "tether:location";
 
+    private const string Transport = "SignalR";
+
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
 
     private static readonly ConcurrentDictionary<(Type Hub, MethodInfo Method), IAuthorizeData[]> s_authorizeData = new();
@@ -45,12 +47,20 @@ internal sealed partial class TetherHubFilter(
             return null;
         }
 
+        if (IsInsideEventOf(state))
+        {
+            // A second TetherHubFilter on this hub (the hub was bridged twice): the outer one already runs this call.
+            return await next(invocationContext);
+        }
+
+        var request = state.Request;
         object? result = null;
         EventOutcome outcome;
         try
         {
             outcome = await bridge.RunAsync(
-                state.Request,
+                new EventOrigin(Transport, invocationContext.Context.ConnectionId, "HubMethod", invocationContext.HubMethodName),
+                request,
                 state.Connection,
                 async context =>
                 {
@@ -70,7 +80,9 @@ internal sealed partial class TetherHubFilter(
 
         if (!outcome.HandlerRan)
         {
-            throw new HubException($"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
+            throw new HubException(request.LocationRejected
+                ? $"The call to '{invocationContext.HubMethodName}' was refused: the page location the client reported is not a path on this app."
+                : $"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
         }
 
         return result;
@@ -84,22 +96,32 @@ internal sealed partial class TetherHubFilter(
         }
 
         var state = HubEventConnection.GetOrCreate(context.Context, _options);
-        return RunLifetimeAsync(state, context, next);
+        return IsInsideEventOf(state) ? next(context) : RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
     }
 
     public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
     {
-        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state)
+        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state || IsInsideEventOf(state))
         {
             return next(context, exception);
         }
 
-        return RunLifetimeAsync(state, context, c => next(c, exception));
+        return RunLifetimeAsync(state, context, nameof(Hub.OnDisconnectedAsync), c => next(c, exception));
     }
 
-    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    // The flow is already inside an event of this very connection: a nested filter must not run the pipeline again.
+    private static bool IsInsideEventOf(HubEventConnection state)
+        => ReferenceEquals(AmbientContext.HttpContext?.Features.Get<EventFeature>()?.Connection, state.Connection);
+
+    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
     {
-        var outcome = await bridge.RunAsync(state.Request, state.Connection, _ => next(context), context.ServiceProvider, CancellationToken.None);
+        var outcome = await bridge.RunAsync(
+            new EventOrigin(Transport, context.Context.ConnectionId, "HubMethod", method),
+            state.Request,
+            state.Connection,
+            _ => next(context),
+            context.ServiceProvider,
+            CancellationToken.None);
         if (!outcome.HandlerRan)
         {
             // A connection the event pipeline refuses is closed rather than left half-initialized.
@@ -155,7 +177,7 @@ internal sealed partial class TetherHubFilter(
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = "HubSessionUnavailable")]
+        [LoggerMessage(EventIds.HubSessionUnavailable, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = nameof(EventIds.HubSessionUnavailable))]
         public static partial void SessionUnavailable(ILogger logger, string method, Exception exception);
     }
 }
