@@ -80,7 +80,8 @@ public sealed class EventRequest
     public int RemotePort { get; }
 
     /// <summary>
-    /// <see langword="true"/> when the location given by the client was not a path on this app and was replaced by <c>/</c>.
+    /// <see langword="true"/> when the location given by the client was not a path on this app. The bridge refuses such
+    /// an event rather than run it at a path the page is not on.
     /// </summary>
     internal bool LocationRejected { get; }
 
@@ -90,7 +91,8 @@ public sealed class EventRequest
     /// <param name="handshake">The HTTP request that opened the socket (negotiate or WebSocket upgrade).</param>
     /// <param name="location">
     /// The page's current location: a path and query on this app (<c>/search?q=shoe</c>) or an absolute URL on the
-    /// handshake's own scheme and host. Anything else becomes <c>/</c>. <see langword="null"/> keeps the handshake's path.
+    /// handshake's own scheme and host. Anything else is rejected, and events at a rejected location are refused.
+    /// <see langword="null"/> keeps the handshake's path and query, less SignalR's <c>id</c> and <c>access_token</c>.
     /// </param>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
     /// <returns>The snapshot.</returns>

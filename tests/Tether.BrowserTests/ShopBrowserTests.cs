@@ -260,6 +260,43 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_location_report_that_failed_is_sent_again_before_the_next_hub_call()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Url = "/_content/Tether/tether-signalr.js" });
+
+        // A stand-in for a connected HubConnection whose first location report is lost.
+        var calls = await page.EvaluateAsync<string[]>("""
+            async () => {
+                const calls = [];
+                let lastReport = null;
+                const connection = {
+                    state: "Connected",
+                    invoke(method, ...args) {
+                        calls.push(method + " " + (args[0] ?? ""));
+                        if (method === "tether:location" && lastReport === null) {
+                            return lastReport = Promise.reject(new Error("connection lost"));
+                        }
+                        return Promise.resolve();
+                    },
+                    send() { return Promise.resolve(); },
+                    stream() { return null; },
+                    onreconnected() { },
+                };
+                tether.track(connection);
+                history.pushState(null, "", "/account/login?tab=orders");
+                await lastReport.catch(() => { });
+                await connection.invoke("Whoami");
+                return calls;
+            }
+            """);
+
+        Assert.Equal(["tether:location /account/login?tab=orders", "tether:location /account/login?tab=orders", "Whoami "], calls);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Screenshots_of_the_three_patterns()
     {
         var page = await shop.NewPageAsync();
