@@ -47,12 +47,6 @@ internal sealed partial class TetherHubFilter(
             return null;
         }
 
-        if (IsInsideEventOf(state))
-        {
-            // A second TetherHubFilter on this hub (the hub was bridged twice): the outer one already runs this call.
-            return await next(invocationContext);
-        }
-
         var request = state.Request;
         object? result = null;
         EventOutcome outcome;
@@ -96,22 +90,18 @@ internal sealed partial class TetherHubFilter(
         }
 
         var state = HubEventConnection.GetOrCreate(context.Context, _options);
-        return IsInsideEventOf(state) ? next(context) : RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
+        return RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
     }
 
     public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
     {
-        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state || IsInsideEventOf(state))
+        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state)
         {
             return next(context, exception);
         }
 
         return RunLifetimeAsync(state, context, nameof(Hub.OnDisconnectedAsync), c => next(c, exception));
     }
-
-    // The flow is already inside an event of this very connection: a nested filter must not run the pipeline again.
-    private static bool IsInsideEventOf(HubEventConnection state)
-        => ReferenceEquals(AmbientContext.HttpContext?.Features.Get<EventFeature>()?.Connection, state.Connection);
 
     private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
     {

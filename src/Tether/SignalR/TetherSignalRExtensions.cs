@@ -37,13 +37,12 @@ public static class TetherSignalRExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         AddServices(builder.Services);
-        var setup = ServiceDescriptor.Singleton<IPostConfigureOptions<HubOptions<THub>>, TetherHubOptionsSetup<THub>>();
-        if (!builder.Services.Contains(setup, ServiceDescriptorComparer.Instance))
+        if (!builder.Services.Any(static d => !d.IsKeyedService && d.ImplementationType == typeof(TetherHubOptionsSetup<THub>)))
         {
             // AddHubOptions registers SignalR's HubOptionsSetup<THub>, which makes the hub use its own options (a copy of
             // the global ones, global filters included). Tether's filter is added after it, in a post-configure step.
             builder.AddHubOptions<THub>(static _ => { });
-            builder.Services.Add(setup);
+            builder.Services.AddSingleton<IPostConfigureOptions<HubOptions<THub>>, TetherHubOptionsSetup<THub>>();
         }
 
         return builder;
@@ -53,15 +52,5 @@ public static class TetherSignalRExtensions
     {
         services.AddTether();
         services.TryAddSingleton<TetherHubFilter>();
-    }
-
-    private sealed class ServiceDescriptorComparer : IEqualityComparer<ServiceDescriptor>
-    {
-        public static readonly ServiceDescriptorComparer Instance = new();
-
-        public bool Equals(ServiceDescriptor? x, ServiceDescriptor? y)
-            => x?.ServiceType == y?.ServiceType && x?.ImplementationType == y?.ImplementationType;
-
-        public int GetHashCode(ServiceDescriptor obj) => obj.ServiceType.GetHashCode();
     }
 }
