@@ -16,8 +16,6 @@ internal sealed class EventBridge(
     IOptions<TetherOptions> options,
     ILogger<EventBridge> logger) : IEventBridge
 {
-    private static readonly Func<HttpContext, object?, Task> s_invokeHandler = static (context, state) => ((Func<HttpContext, Task>)state!)(context);
-
     private readonly TetherOptions _options = options.Value;
 
     public Task<EventOutcome> RunAsync(
@@ -26,36 +24,40 @@ internal sealed class EventBridge(
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices = null,
         CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        return RunAsync(request, connection, s_invokeHandler, handler, requestServices, cancellationToken);
-    }
+        => RunAsync(default, request, connection, handler, requestServices, cancellationToken);
 
-    /// <summary>The adapters' entry point: a static handler and its state, so an event allocates no closure.</summary>
+    /// <summary>The adapters' entry point: as the public one, and <paramref name="origin"/> names the event in its log scope.</summary>
     public async Task<EventOutcome> RunAsync(
+        EventOrigin origin,
         EventRequest request,
         EventConnection? connection,
-        Func<HttpContext, object?, Task> handler,
-        object? state,
+        Func<HttpContext, Task> handler,
         IServiceProvider? requestServices,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(handler);
+
+        // Only when something logs Tether's category at all: the scope state is then the one allocation it costs.
+        using var logScope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new EventLogScope(origin, request.Path)) : null;
+
+        if (request.LocationRejected)
+        {
+            // Fail closed. The location is the client's word; running the event at "/" instead would skip whatever the
+            // app's event middleware checks for the page's real path (a /profile guard), while the page stays on it.
+            TetherLog.LocationRejected(logger);
+            return new EventOutcome(false, StatusCodes.Status400BadRequest, null);
+        }
 
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
-        var feature = new EventFeature(handler, state, connection);
+        var feature = new EventFeature(handler, connection);
         var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))
         {
             TetherLog.EventStarted(logger, request.Path.Value ?? "/");
-        }
-
-        if (request.LocationRejected)
-        {
-            TetherLog.LocationRejected(logger);
         }
 
         ExceptionDispatchInfo? failure = null;
@@ -85,7 +87,7 @@ internal sealed class EventBridge(
 
             if (_options.UseAuthentication && context.User.Identity?.IsAuthenticated != true)
             {
-                await ReportAuthenticationFailureAsync(context);
+                await ReportAuthenticationFailureAsync(context, connection);
             }
 
             await response.CompleteAsync();
@@ -160,7 +162,7 @@ internal sealed class EventBridge(
         return new DefaultHttpContext(features);
     }
 
-    private async Task ReportAuthenticationFailureAsync(HttpContext context)
+    private async Task ReportAuthenticationFailureAsync(HttpContext context, EventConnection? connection)
     {
         // The default scheme's handler is scoped to this event and caches its result, so this re-reads no cookie.
         var schemes = context.RequestServices.GetService<IAuthenticationSchemeProvider>();
@@ -172,7 +174,15 @@ internal sealed class EventBridge(
         var result = await context.AuthenticateAsync();
         if (result.Failure is { } failure)
         {
-            TetherLog.AuthenticationFailed(logger, failure.Message);
+            // A cookie that fails to unprotect fails on every event of its connection: warn once, then at Debug level.
+            if (connection is null || connection.FirstAuthenticationFailure())
+            {
+                TetherLog.AuthenticationFailed(logger, failure.Message);
+            }
+            else
+            {
+                TetherLog.AuthenticationFailedAgain(logger, failure.Message);
+            }
         }
     }
 }

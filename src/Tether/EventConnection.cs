@@ -19,6 +19,8 @@ public sealed class EventConnection
     private Dictionary<string, string?>? _jar;
     private int _version;
     private CookieCache? _cookies;
+    private IReadOnlyDictionary<string, string>? _handshakeCookies;
+    private int _authenticationFailureReported;
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
@@ -78,13 +80,17 @@ public sealed class EventConnection
     }
 
     /// <summary>
-    /// Called when the connection was re-established with a new handshake: the browser's cookies are newer than what
-    /// the jar kept for the same names, so those entries are dropped. Cookies the browser never received stay.
+    /// Called with every new handshake of the connection (its first one, and each reconnect). The browser's cookies are
+    /// newer than what the jar kept for the same names, so those entries are dropped; so are those whose cookie the
+    /// previous handshake carried and this one does not, because the browser deleted it meanwhile (a sign-out in another
+    /// tab must not be undone by a renewed ticket the jar still holds). Cookies the browser never received stay.
     /// </summary>
     internal void Rebase(IReadOnlyDictionary<string, string> handshakeCookies)
     {
         lock (_lock)
         {
+            var previous = _handshakeCookies;
+            _handshakeCookies = handshakeCookies;
             if (_jar is null)
             {
                 return;
@@ -95,9 +101,23 @@ public sealed class EventConnection
                 _jar.Remove(name);
             }
 
+            if (previous is not null)
+            {
+                foreach (var name in previous.Keys)
+                {
+                    if (!handshakeCookies.ContainsKey(name))
+                    {
+                        _jar.Remove(name);
+                    }
+                }
+            }
+
             _version++;
         }
     }
+
+    /// <summary><see langword="true"/> the first time an event of this connection reports a rejected authentication cookie.</summary>
+    internal bool FirstAuthenticationFailure() => Interlocked.Exchange(ref _authenticationFailureReported, 1) == 0;
 
     /// <summary>Takes the <c>Set-Cookie</c> headers of an event's response into the jar.</summary>
     internal void Absorb(IList<string> setCookieHeaders)

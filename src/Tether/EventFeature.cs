@@ -5,14 +5,12 @@ namespace Tether;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// </summary>
-internal sealed class EventFeature(Func<HttpContext, object?, Task> handler, object? state, EventConnection? connection)
+internal sealed class EventFeature(Func<HttpContext, Task> handler, EventConnection? connection)
 {
     /// <summary>The connection the event belongs to, if any.</summary>
     public EventConnection? Connection { get; } = connection;
 
-    public Func<HttpContext, object?, Task> Handler { get; } = handler;
-
-    public object? State { get; } = state;
+    public Func<HttpContext, Task> Handler { get; } = handler;
 
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }

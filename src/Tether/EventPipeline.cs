@@ -61,7 +61,7 @@ internal sealed class EventPipeline
         Exception? handlerFailure = null;
         try
         {
-            await feature.Handler(context, feature.State);
+            await feature.Handler(context);
         }
         catch (Exception ex)
         {

@@ -26,6 +26,8 @@ public sealed class EventRequest
         "Sec-WebSocket-Accept", "Cookie",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    private static readonly FrozenSet<string> s_transportQueryKeys = new[] { "id", "access_token" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private EventRequest(
         string scheme,
         HostString host,
@@ -78,7 +80,8 @@ public sealed class EventRequest
     public int RemotePort { get; }
 
     /// <summary>
-    /// <see langword="true"/> when the location given by the client was not a path on this app and was replaced by <c>/</c>.
+    /// <see langword="true"/> when the location given by the client was not a path on this app. The bridge refuses such
+    /// an event rather than run it at a path the page is not on.
     /// </summary>
     internal bool LocationRejected { get; }
 
@@ -88,7 +91,8 @@ public sealed class EventRequest
     /// <param name="handshake">The HTTP request that opened the socket (negotiate or WebSocket upgrade).</param>
     /// <param name="location">
     /// The page's current location: a path and query on this app (<c>/search?q=shoe</c>) or an absolute URL on the
-    /// handshake's own scheme and host. Anything else becomes <c>/</c>. <see langword="null"/> keeps the handshake's path.
+    /// handshake's own scheme and host. Anything else is rejected, and events at a rejected location are refused.
+    /// <see langword="null"/> keeps the handshake's path and query, less SignalR's <c>id</c> and <c>access_token</c>.
     /// </param>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
     /// <returns>The snapshot.</returns>
@@ -127,19 +131,21 @@ public sealed class EventRequest
         var cookieBytes = 0;
         foreach (var (name, value) in request.Cookies)
         {
-            cookieBytes += name.Length + value.Length;
-            if (cookieBytes > options.MaxHeadersTotalSize)
+            // As with headers: one oversized cookie is left out on its own; the ones after it still fit.
+            var size = name.Length + value.Length;
+            if (cookieBytes + size > options.MaxHeadersTotalSize)
             {
-                break;
+                continue;
             }
 
+            cookieBytes += size;
             cookies[name] = value;
         }
 
         var connection = handshake.Connection;
         var rejected = false;
         var (path, query) = location is null
-            ? (request.Path, request.QueryString)
+            ? (request.Path, WithoutTransportSecrets(request))
             : EventLocation.Parse(location, request.Scheme, request.Host, request.PathBase, options.MaxLocationLength, out rejected);
 
         return new EventRequest(
@@ -176,6 +182,28 @@ public sealed class EventRequest
         }
 
         return new EventRequest(Scheme, Host, PathBase, path, query, Headers, Cookies, RemoteIpAddress, RemotePort, rejected);
+    }
+
+    // The socket's own query string carries SignalR's connection token ("id") and, for browser clients with bearer
+    // tokens, the token itself ("access_token"): WebSockets and server-sent events cannot send headers. Neither belongs
+    // to the page, and app code that logs or echoes Request.Query must not see them.
+    private static QueryString WithoutTransportSecrets(HttpRequest request)
+    {
+        if (!request.QueryString.HasValue)
+        {
+            return request.QueryString;
+        }
+
+        var query = request.Query;
+        var secret = false;
+        foreach (var key in s_transportQueryKeys)
+        {
+            secret |= query.ContainsKey(key);
+        }
+
+        return secret
+            ? QueryString.Create(query.Where(pair => !s_transportQueryKeys.Contains(pair.Key)))
+            : request.QueryString;
     }
 
     private static int SizeOf(StringValues values)

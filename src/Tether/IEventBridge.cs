@@ -17,7 +17,10 @@ public interface IEventBridge
     /// </summary>
     /// <param name="request">What the event knows about its browser.</param>
     /// <param name="connection">The connection's state (its cookie jar); <see langword="null"/> for a one-off event.</param>
-    /// <param name="handler">The event's work. It runs only if no middleware ends the event first.</param>
+    /// <param name="handler">
+    /// The event's work. It runs only if no middleware ends the event first, and never at a location Tether rejected
+    /// (the outcome is then a 400 and the pipeline does not run).
+    /// </param>
     /// <param name="requestServices">
     /// The service provider of the event, owned by the caller (for example SignalR's per-invocation scope).
     /// When <see langword="null"/>, the bridge creates and disposes a scope of its own.

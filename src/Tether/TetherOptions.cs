@@ -29,7 +29,8 @@ public class TetherOptions
     public int MaxHeadersTotalSize { get; set; } = 32 * 1024;
 
     /// <summary>
-    /// The longest page location a client may report. Longer ones become <c>/</c>. Defaults to 8 KB, Kestrel's request line limit.
+    /// The longest page location a client may report; events at a longer one are refused. Defaults to 8 KB, Kestrel's
+    /// request line limit.
     /// </summary>
     public int MaxLocationLength { get; set; } = 8 * 1024;
 

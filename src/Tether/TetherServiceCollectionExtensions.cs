@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Tether;
 
@@ -18,7 +19,9 @@ public static class TetherServiceCollectionExtensions
     public static TetherBuilder AddTether(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<TetherOptions>();
+        services.AddOptions<TetherOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherOptions>, TetherOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TetherStartupCheck>());
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());

@@ -108,6 +108,28 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_page_location_too_long_for_tether_refuses_the_events_instead_of_running_them_at_the_root()
+    {
+        // Kestrel serves this address, but the absolute location Blazor reports is longer than MaxLocationLength (8,192).
+        var prefix = "/profile?x=";
+        var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
+        var page = await shop.NewPageAsync();
+        await OpenInteractiveAsync(page, url);
+        var rejectedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected");
+        var startedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted");
+        var eventsBefore = await page.Locator("#profile-events").TextContentAsync();
+
+        await page.ClickAsync("#refresh");
+        await WaitForAsync(() => shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+
+        // Run at "/", the Shop's event guard for /profile would not fire and the anonymous user would refresh freely.
+        Assert.Equal(startedBefore, shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted"));
+        await Expect(page.Locator("#profile-user")).ToHaveTextAsync("anonymous");
+        await Expect(page.Locator("#profile-events")).ToHaveTextAsync(eventsBefore!);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signing_out_in_another_tab_ends_the_sign_in_on_the_open_socket_and_empties_its_session()
     {
         var context = await shop.NewContextAsync();
@@ -229,6 +251,43 @@ public sealed class ShopBrowserTests(ShopFixture shop)
 
         await page.GotoAsync("/");
         await Expect(page.Locator("#http-cart")).ToContainTextAsync("Rain jacket");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_location_report_that_failed_is_sent_again_before_the_next_hub_call()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Url = "/_content/Tether/tether-signalr.js" });
+
+        // A stand-in for a connected HubConnection whose first location report is lost.
+        var calls = await page.EvaluateAsync<string[]>("""
+            async () => {
+                const calls = [];
+                let lastReport = null;
+                const connection = {
+                    state: "Connected",
+                    invoke(method, ...args) {
+                        calls.push(method + " " + (args[0] ?? ""));
+                        if (method === "tether:location" && lastReport === null) {
+                            return lastReport = Promise.reject(new Error("connection lost"));
+                        }
+                        return Promise.resolve();
+                    },
+                    send() { return Promise.resolve(); },
+                    stream() { return null; },
+                    onreconnected() { },
+                };
+                tether.track(connection);
+                history.pushState(null, "", "/account/login?tab=orders");
+                await lastReport.catch(() => { });
+                await connection.invoke("Whoami");
+                return calls;
+            }
+            """);
+
+        Assert.Equal(["tether:location /account/login?tab=orders", "tether:location /account/login?tab=orders", "Whoami "], calls);
         await page.Context.CloseAsync();
     }
 

@@ -115,13 +115,13 @@ internal sealed partial class RevocableCookieEvents(
 
     private static partial class Log
     {
-        [LoggerMessage(100, LogLevel.Debug, "A revoked sign-in was presented; the request runs as an anonymous user.", EventName = "SignInRevoked")]
+        [LoggerMessage(EventIds.SignInRevoked, LogLevel.Debug, "A revoked sign-in was presented; the request runs as an anonymous user.", EventName = nameof(EventIds.SignInRevoked))]
         public static partial void Revoked(ILogger logger);
 
-        [LoggerMessage(101, LogLevel.Warning, "The sign-in store could not be reached to check a sign-in; the request runs as an anonymous user.", EventName = "SignInStoreUnavailable")]
+        [LoggerMessage(EventIds.SignInStoreUnavailable, LogLevel.Warning, "The sign-in store could not be reached to check a sign-in; the request runs as an anonymous user.", EventName = nameof(EventIds.SignInStoreUnavailable))]
         public static partial void StoreUnavailable(ILogger logger, Exception exception);
 
-        [LoggerMessage(102, LogLevel.Debug, "An authentication ticket without a revocable sign-in id was rejected.", EventName = "SignInNotRevocable")]
+        [LoggerMessage(EventIds.SignInNotRevocable, LogLevel.Debug, "An authentication ticket without a revocable sign-in id was rejected.", EventName = nameof(EventIds.SignInNotRevocable))]
         public static partial void NotRevocable(ILogger logger);
     }
 }

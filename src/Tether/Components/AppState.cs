@@ -45,8 +45,8 @@ public abstract class AppState
     public IReadOnlyList<string> Roles { get; private set; } = [];
 
     /// <summary>
-    /// The status code with which the event pipeline refused the latest event (401, 403, or 503 when the session store
-    /// was down), or <see langword="null"/> when it ran.
+    /// The status code with which the event pipeline refused the latest event (401, 403, 400 when the page location was
+    /// one Tether rejects, or 503 when the session store was down), or <see langword="null"/> when it ran.
     /// </summary>
     public int? DeniedStatusCode { get; private set; }
 

@@ -64,6 +64,15 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
     public void Dispose() => _signIn?.Dispose();
 
+    /// <summary>
+    /// Outermost. Blazor sorts circuit handlers by ascending <see cref="CircuitHandler.Order"/> and the first one wraps all
+    /// the others' inbound activity handlers (CircuitHost.BuildInboundActivityDispatcher), so the app's own circuit
+    /// handlers run inside the event: they see its user and session through <see cref="Current"/>, and a middleware
+    /// that refuses the event stops them too. Not <see cref="int.MinValue"/>, so a handler that deliberately wants to
+    /// run outside Tether's events (timing the whole activity, say) can still go before it.
+    /// </summary>
+    public override int Order => int.MinValue / 2;
+
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next)
         => context => HandleAsync(context, next);
 
@@ -94,13 +103,19 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         EventOutcome outcome;
         try
         {
-            outcome = await _bridge.RunAsync(request, _connection, async httpContext =>
-            {
-                // Before the handler, so the components it renders see this event's user.
-                _user.Follow(httpContext.User);
-                _states.Refresh(httpContext);
-                await next(context);
-            });
+            outcome = await _bridge.RunAsync(
+                new EventOrigin("Blazor", context.Circuit.Id, "CircuitActivity", activity?.HubMethod),
+                request,
+                _connection,
+                async httpContext =>
+                {
+                    // Before the handler, so the components it renders see this event's user.
+                    _user.Follow(httpContext.User);
+                    _states.Refresh(httpContext);
+                    await next(context);
+                },
+                requestServices: null,
+                CancellationToken.None);
         }
         catch (SessionUnavailableException ex)
         {
@@ -240,19 +255,19 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(20, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = "NoHandshake")]
+        [LoggerMessage(EventIds.NoHandshake, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = nameof(EventIds.NoHandshake))]
         public static partial void NoHandshake(ILogger logger, string hubMethod);
 
-        [LoggerMessage(22, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = "CircuitActivity")]
+        [LoggerMessage(EventIds.CircuitActivity, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = nameof(EventIds.CircuitActivity))]
         public static partial void Activity(ILogger logger, string hubMethod, string mode);
 
-        [LoggerMessage(21, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = "CircuitSessionUnavailable")]
+        [LoggerMessage(EventIds.CircuitSessionUnavailable, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = nameof(EventIds.CircuitSessionUnavailable))]
         public static partial void SessionUnavailable(ILogger logger, Exception exception);
 
-        [LoggerMessage(110, LogLevel.Debug, "A circuit re-checked its sign-in after a revocation was published; signed in: {SignedIn}.", EventName = "CircuitRevalidated")]
+        [LoggerMessage(EventIds.CircuitRevalidated, LogLevel.Debug, "A circuit re-checked its sign-in after a revocation was published; signed in: {SignedIn}.", EventName = nameof(EventIds.CircuitRevalidated))]
         public static partial void Revalidated(ILogger logger, bool signedIn);
 
-        [LoggerMessage(111, LogLevel.Warning, "A circuit could not re-check its sign-in after a revocation was published; its next event will.", EventName = "CircuitRevalidationFailed")]
+        [LoggerMessage(EventIds.CircuitRevalidationFailed, LogLevel.Warning, "A circuit could not re-check its sign-in after a revocation was published; its next event will.", EventName = nameof(EventIds.CircuitRevalidationFailed))]
         public static partial void RevalidationFailed(ILogger logger, Exception exception);
     }
 }

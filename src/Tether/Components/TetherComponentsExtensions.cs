@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Tether;
 using Tether.Components;
@@ -25,6 +26,7 @@ public static class TetherComponentsExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, TetherCircuitHandler>());
         services.TryAddScoped<AppStateTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, CircuitActivityHubOptionsSetup>());
+        services.TryAddSingleton<InteractiveServerRegistration>();
         return builder;
     }
 
@@ -39,6 +41,10 @@ public static class TetherComponentsExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddScoped<AppStateTracker>();
+
+        // Without AddInteractiveServer() nothing would ever refresh the state: TetherStartupCheck fails start-up then.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<AppStateRegistration, AppStateRegistration<TState>>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TetherStartupCheck>());
         services.TryAddScoped(static sp =>
         {
             var state = ActivatorUtilities.CreateInstance<TState>(sp);

@@ -30,6 +30,8 @@ internal sealed partial class TetherHubFilter(
     /// <summary>The client method Tether calls when the connection's sign-in was revoked.</summary>
     public const string SignedOutMethodName = "tether:signedout";
 
+    private const string Transport = "SignalR";
+
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
 
     private static readonly ConcurrentDictionary<(Type Hub, MethodInfo Method), IAuthorizeData[]> s_authorizeData = new();
@@ -51,12 +53,14 @@ internal sealed partial class TetherHubFilter(
             return null;
         }
 
+        var request = state.Request;
         object? result = null;
         EventOutcome outcome;
         try
         {
             outcome = await bridge.RunAsync(
-                state.Request,
+                new EventOrigin(Transport, invocationContext.Context.ConnectionId, "HubMethod", invocationContext.HubMethodName),
+                request,
                 state.Connection,
                 async context =>
                 {
@@ -77,7 +81,9 @@ internal sealed partial class TetherHubFilter(
         state.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {
-            throw new HubException($"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
+            throw new HubException(request.LocationRejected
+                ? $"The call to '{invocationContext.HubMethodName}' was refused: the page location the client reported is not a path on this app."
+                : $"The call to '{invocationContext.HubMethodName}' was denied by the event pipeline ({outcome.StatusCode}{(outcome.Location is null ? string.Empty : " to " + outcome.Location)}).");
         }
 
         return result;
@@ -92,7 +98,7 @@ internal sealed partial class TetherHubFilter(
 
         var state = HubEventConnection.GetOrCreate(context.Context, _options);
         state.SignIn ??= ConnectionSignIn.Create(context.ServiceProvider, OnSignInRevoked(context.Hub.Clients.Caller, context.Context));
-        return RunLifetimeAsync(state, context, next);
+        return RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
     }
 
     // Called by the revocation bus: the client is told, then the connection is closed (or its next calls simply run as
@@ -128,12 +134,18 @@ internal sealed partial class TetherHubFilter(
         }
 
         state.SignIn?.Dispose();
-        return RunLifetimeAsync(state, context, c => next(c, exception));
+        return RunLifetimeAsync(state, context, nameof(Hub.OnDisconnectedAsync), c => next(c, exception));
     }
 
-    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
     {
-        var outcome = await bridge.RunAsync(state.Request, state.Connection, _ => next(context), context.ServiceProvider, CancellationToken.None);
+        var outcome = await bridge.RunAsync(
+            new EventOrigin(Transport, context.Context.ConnectionId, "HubMethod", method),
+            state.Request,
+            state.Connection,
+            _ => next(context),
+            context.ServiceProvider,
+            CancellationToken.None);
         state.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {
@@ -190,13 +202,13 @@ internal sealed partial class TetherHubFilter(
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = "HubSessionUnavailable")]
+        [LoggerMessage(EventIds.HubSessionUnavailable, LogLevel.Warning, "The session store was unavailable during the hub call '{Method}'.", EventName = nameof(EventIds.HubSessionUnavailable))]
         public static partial void SessionUnavailable(ILogger logger, string method, Exception exception);
 
-        [LoggerMessage(112, LogLevel.Debug, "Told hub connection {ConnectionId} that its sign-in was revoked.", EventName = "HubSignedOut")]
+        [LoggerMessage(EventIds.HubSignedOut, LogLevel.Debug, "Told hub connection {ConnectionId} that its sign-in was revoked.", EventName = nameof(EventIds.HubSignedOut))]
         public static partial void SignedOut(ILogger logger, string connectionId);
 
-        [LoggerMessage(113, LogLevel.Warning, "A hub client could not be told that its sign-in was revoked; its next call runs as anonymous all the same.", EventName = "HubSignedOutNotDelivered")]
+        [LoggerMessage(EventIds.HubSignedOutNotDelivered, LogLevel.Warning, "A hub client could not be told that its sign-in was revoked; its next call runs as anonymous all the same.", EventName = nameof(EventIds.HubSignedOutNotDelivered))]
         public static partial void SignedOutNotDelivered(ILogger logger, Exception exception);
     }
 }

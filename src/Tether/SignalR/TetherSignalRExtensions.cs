@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Tether.SignalR;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,8 @@ public static class TetherSignalRExtensions
 {
     /// <summary>
     /// Runs every call of every hub of the app (Blazor's own hub excepted) through Tether's event pipeline.
-    /// Do not combine with <see cref="AddTether{THub}(ISignalRServerBuilder)"/> for the same hub.
+    /// Idempotent, and combines with <see cref="AddTether{THub}(ISignalRServerBuilder)"/>: a hub is bridged once however
+    /// often it is registered.
     /// </summary>
     /// <param name="builder">The builder from <c>AddSignalR()</c>.</param>
     /// <returns>The <paramref name="builder"/>.</returns>
@@ -19,12 +21,13 @@ public static class TetherSignalRExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         AddServices(builder.Services);
-        builder.Services.Configure<HubOptions>(options => options.AddFilter<TetherHubFilter>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, TetherHubOptionsSetup>());
         return builder;
     }
 
     /// <summary>
-    /// Runs every call of <typeparamref name="THub"/> through Tether's event pipeline.
+    /// Runs every call of <typeparamref name="THub"/> through Tether's event pipeline. Idempotent, and combines with
+    /// <see cref="AddTether(ISignalRServerBuilder)"/>.
     /// </summary>
     /// <typeparam name="THub">The hub to bridge.</typeparam>
     /// <param name="builder">The builder from <c>AddSignalR()</c>.</param>
@@ -34,7 +37,14 @@ public static class TetherSignalRExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         AddServices(builder.Services);
-        builder.AddHubOptions<THub>(options => options.AddFilter<TetherHubFilter>());
+        if (!builder.Services.Any(static d => !d.IsKeyedService && d.ImplementationType == typeof(TetherHubOptionsSetup<THub>)))
+        {
+            // AddHubOptions registers SignalR's HubOptionsSetup<THub>, which makes the hub use its own options (a copy of
+            // the global ones, global filters included). Tether's filter is added after it, in a post-configure step.
+            builder.AddHubOptions<THub>(static _ => { });
+            builder.Services.AddSingleton<IPostConfigureOptions<HubOptions<THub>>, TetherHubOptionsSetup<THub>>();
+        }
+
         return builder;
     }
 

@@ -13,18 +13,21 @@
         return url + (url.indexOf("?") >= 0 ? "&" : "?") + queryKey + "=" + encodeURIComponent(here());
     }
 
-    // Later navigations (history API, back/forward, Blazor's enhanced navigation) are reported as they happen.
+    // Later navigations (history API, back/forward, Blazor's enhanced navigation) are reported as they happen. A report
+    // that could not be sent (not connected) or failed is sent again before the connection's next call, and on reconnect.
     function track(connection) {
-        let last = here();
+        let reported = here();
         const report = () => {
             const now = here();
-            if (now === last) {
+            if (now === reported || connection.state !== "Connected") {
                 return;
             }
-            last = now;
-            if (connection.state === "Connected") {
-                connection.invoke("tether:location", now).catch(() => { /* the next call reports it again */ });
-            }
+            reported = now;
+            connection.invoke("tether:location", now).catch(() => {
+                if (reported === now) {
+                    reported = null;
+                }
+            });
         };
         for (const name of ["pushState", "replaceState"]) {
             const original = history[name];
@@ -35,8 +38,18 @@
             };
         }
         window.addEventListener("popstate", report);
+        // Hub messages are handled in the order they are sent, so a report sent just before a call applies to it.
+        for (const name of ["invoke", "send", "stream"]) {
+            const original = connection[name];
+            connection[name] = function (method) {
+                if (method !== "tether:location") {
+                    report();
+                }
+                return original.apply(this, arguments);
+            };
+        }
         connection.onreconnected(() => {
-            last = null;
+            reported = null;
             report();
         });
         return connection;

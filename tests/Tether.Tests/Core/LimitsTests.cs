@@ -53,4 +53,51 @@ public class LimitsTests
         Assert.Null(cookies[".AspNetCore.Session"]);
         Assert.Equal("dark", cookies["theme"]);
     }
+
+    [Fact]
+    public void One_oversized_handshake_cookie_is_left_out_on_its_own_and_the_cookies_after_it_are_kept()
+    {
+        var handshake = new DefaultHttpContext();
+        handshake.Request.Headers.Cookie = $"huge={new string('h', 40 * 1024)}; .AspNetCore.Session=s1; theme=dark";
+
+        var request = EventRequest.FromHttpContext(handshake, "/", new TetherOptions { MaxHeadersTotalSize = 32 * 1024 });
+
+        Assert.False(request.Cookies.ContainsKey("huge"));
+        Assert.Equal("s1", request.Cookies[".AspNetCore.Session"]);
+        Assert.Equal("dark", request.Cookies["theme"]);
+    }
+
+    [Fact]
+    public void A_cookie_the_browser_deleted_before_a_reconnect_leaves_the_jar_too()
+    {
+        var connection = new EventConnection();
+        var first = new Dictionary<string, string> { [".AspNetCore.Cookies"] = "ticket", [".AspNetCore.Session"] = "s1" };
+        connection.Rebase(first);
+
+        // An event renewed the ticket (sliding expiration) and started a cookie the browser never received.
+        connection.Absorb([".AspNetCore.Cookies=renewed-ticket; path=/; httponly", "socket-only=x; path=/"]);
+        Assert.Equal("renewed-ticket", connection.Cookies(first)[".AspNetCore.Cookies"]);
+
+        // The user signed out in another tab, which deleted the cookie, and the circuit reconnected.
+        var second = new Dictionary<string, string> { [".AspNetCore.Session"] = "s2" };
+        connection.Rebase(second);
+
+        var cookies = connection.Cookies(second);
+        Assert.Null(cookies[".AspNetCore.Cookies"]);
+        Assert.Equal("s2", cookies[".AspNetCore.Session"]);
+        Assert.Equal("x", cookies["socket-only"]);
+    }
+
+    [Fact]
+    public void A_handshake_without_a_location_keeps_its_query_but_not_signalrs_transport_secrets()
+    {
+        var handshake = new DefaultHttpContext();
+        handshake.Request.Path = "/hubs/orders";
+        handshake.Request.QueryString = new QueryString("?tenant=acme&id=connection-token&access_token=bearer-secret&ID=x");
+
+        var request = EventRequest.FromHttpContext(handshake, null);
+
+        Assert.Equal("/hubs/orders", request.Path.Value);
+        Assert.Equal("?tenant=acme", request.QueryString.Value);
+    }
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Tether.Components;
 
 namespace Tether.Tests.Core;
 
@@ -56,15 +58,109 @@ public class StartupValidationTests
         var request = EventRequest.FromHttpContext(new Microsoft.AspNetCore.Http.DefaultHttpContext(), "/x?y=1");
 
         string? y = null;
+        var sessionInEvent = "unread";
         var outcome = await app.Services.GetRequiredService<IEventBridge>().RunAsync(request, null, _ =>
         {
             y = Current.Request()?.Query["y"];
+            sessionInEvent = Current.Session() is null ? "none" : "present";
             return Task.CompletedTask;
         });
 
         Assert.True(outcome.HandlerRan);
         Assert.Equal("1", y);
-        Assert.Null(Current.Session());
+        // Read inside the event: outside one, Current.Session() is null whatever the pipeline does.
+        Assert.Equal("none", sessionInEvent);
+    }
+
+    public static TheoryData<string, string> InvalidOptions => new()
+    {
+        { "MaxHeaderCount", "-1" },
+        { "MaxHeadersTotalSize", "-1" },
+        { "MaxLocationLength", "-5" },
+        { "UnprotectCacheDuration", "-00:00:01" },
+        { "AllowedOrigins", "not an origin" },
+        { "AllowedOrigins", "https://admin.example.com/some/path" },
+        { "AllowedOrigins", "ftp://admin.example.com" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public async Task An_invalid_option_fails_start_up_with_a_message_naming_it(string option, string value)
+    {
+        await using var app = Build(services =>
+        {
+            services.AddDistributedMemoryCache().AddSession();
+            services.AddAuthentication().AddCookie();
+            services.AddTether(o =>
+            {
+                switch (option)
+                {
+                    case "MaxHeaderCount": o.MaxHeaderCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "MaxHeadersTotalSize": o.MaxHeadersTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "MaxLocationLength": o.MaxLocationLength = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "UnprotectCacheDuration": o.UnprotectCacheDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                    default: o.AllowedOrigins.Add(value); break;
+                }
+            });
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            app.UseTether();
+            await app.StartAsync();
+        });
+
+        Assert.Contains("TetherOptions." + option, error.Message);
+        Assert.Contains(value, error.Message);
+    }
+
+    [Fact]
+    public async Task AddTether_without_UseTether_fails_start_up_saying_so()
+    {
+        await using var app = Build(services =>
+        {
+            services.AddDistributedMemoryCache().AddSession();
+            services.AddAuthentication().AddCookie();
+            services.AddTether();
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+
+        Assert.Contains("app.UseTether()", error.Message);
+    }
+
+    [Fact]
+    public async Task AddAppState_without_AddInteractiveServer_fails_start_up_saying_so()
+    {
+        await using var app = Build(services =>
+        {
+            services.AddDistributedMemoryCache().AddSession();
+            services.AddAuthentication().AddCookie();
+            services.AddTether();
+            services.AddAppState<NoteState>();
+        });
+        app.UseTether();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+
+        Assert.Contains("AddAppState<NoteState>()", error.Message);
+        Assert.Contains("AddInteractiveServer()", error.Message);
+    }
+
+    [Fact]
+    public async Task A_complete_registration_starts()
+    {
+        await using var app = Build(services =>
+        {
+            services.AddDistributedMemoryCache().AddSession();
+            services.AddAuthentication().AddCookie();
+            services.AddTether(o => o.AllowedOrigins.Add("https://admin.example.com")).AddInteractiveServer();
+            services.AddAppState<NoteState>();
+        });
+        app.UseTether();
+
+        await app.StartAsync();
+        await app.StopAsync();
     }
 
     private static WebApplication Build(Action<IServiceCollection> services)
@@ -75,3 +171,5 @@ public class StartupValidationTests
         return builder.Build();
     }
 }
+
+public sealed class NoteState : AppState;

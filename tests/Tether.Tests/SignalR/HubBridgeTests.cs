@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -11,6 +13,9 @@ namespace Tether.Tests.SignalR;
 public sealed class HubBridgeTests : IAsyncLifetime
 {
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+
+    // Server-side revocation, as Identity's security stamp validation does it: users signed out or demoted after they connected.
+    private readonly ConcurrentDictionary<string, string> _revoked = new();
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
@@ -32,6 +37,24 @@ public sealed class HubBridgeTests : IAsyncLifetime
             options.TimeProvider = _clock;
             options.ExpireTimeSpan = TimeSpan.FromMinutes(10);
             options.SlidingExpiration = false;
+            options.Events.OnValidatePrincipal = context =>
+            {
+                if (context.Principal?.Identity?.Name is { } name && _revoked.TryGetValue(name, out var revocation))
+                {
+                    if (revocation == "signed-out")
+                    {
+                        context.RejectPrincipal();
+                    }
+                    else
+                    {
+                        var identity = context.Principal.Identities.First();
+                        context.ReplacePrincipal(new ClaimsPrincipal(new ClaimsIdentity(
+                            identity.Claims.Where(c => c.Type != identity.RoleClaimType), identity.AuthenticationType)));
+                    }
+                }
+
+                return Task.CompletedTask;
+            };
         });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -88,16 +111,95 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [InlineData("//evil.example/x")]
     [InlineData("not a url \u0001")]
     [InlineData("javascript:alert(1)")]
-    public async Task A_hostile_location_is_neutralised_to_the_root(string location)
+    public async Task Calls_at_a_location_tether_rejects_are_refused_until_the_client_reports_a_path_on_this_app(string location)
     {
-        await using var connection = await ConnectAsync(new CookieContainer(), location);
-        Assert.Equal("/", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
+        await using var connection = await ConnectAsync(new CookieContainer(), "/fine");
+        Assert.Equal("/fine", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
 
-        await connection.SetLocationAsync("/fine");
+        // Running the call at "/" instead would skip whatever the app's event middleware checks for the page's own path.
         await connection.SetLocationAsync(location);
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<Whoami>("Whoami"));
+        Assert.Contains("The call to 'Whoami' was refused: the page location the client reported is not a path on this app.", refused.Message);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
+
+        await connection.SetLocationAsync("/fine?again=1");
         var me = await connection.InvokeAsync<Whoami>("Whoami");
-        Assert.Equal("/", me.Path);
-        Assert.Equal(string.Empty, me.QueryString());
+        Assert.Equal("/fine", me.Path);
+        Assert.Equal("?again=1", me.QueryString());
+    }
+
+    [Fact]
+    public async Task A_connection_opened_at_a_location_tether_rejects_is_closed()
+    {
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(_app.BaseAddress, "/hubs/test").WithTetherLocation("https://evil.example/x")).Build();
+        var closed = new TaskCompletionSource();
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        try
+        {
+            await connection.StartAsync();
+            await connection.InvokeAsync<Whoami>("Whoami");
+        }
+        catch (Exception ex) when (ex is HubException or InvalidOperationException or TaskCanceledException or IOException)
+        {
+        }
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_reported_location_calls_see_the_hub_path_and_its_query_but_no_transport_secrets()
+    {
+        // SignalR puts its connection token (id) and a browser's bearer token (access_token) in the socket's query string.
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(_app.BaseAddress, "/hubs/test?tenant=acme&access_token=bearer-secret")).Build();
+        await connection.StartAsync();
+        await using (connection)
+        {
+            var me = await connection.InvokeAsync<Whoami>("Whoami");
+            Assert.Equal("/hubs/test", me.Path);
+            Assert.Equal("?tenant=acme", me.QueryString());
+        }
+    }
+
+    [Fact]
+    public async Task A_user_signed_out_after_connect_is_refused_by_tethers_own_authorize_check_on_the_next_call()
+    {
+        using var kim = _app.NewBrowser();
+        await kim.GetAsync("/signin?name=kim&role=admin");
+        await using var connection = await ConnectAsync(kim.Cookies);
+        Assert.Equal("secret for kim", await connection.InvokeAsync<string>("Secret"));
+
+        _revoked["kim"] = "signed-out";
+
+        // SignalR's own [Authorize] check passes: it looks at the connect-time user, who was signed in.
+        var me = await connection.InvokeAsync<Whoami>("Whoami");
+        Assert.Null(me.User);
+        Assert.True(me.ConnectUserAuthenticated);
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("Secret"));
+        Assert.Contains("Access to 'Secret' was denied: this call is not signed in.", denied.Message);
+        denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
+        Assert.Contains("Access to 'AdminOnly' was denied: this call is not signed in.", denied.Message);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
+    }
+
+    [Fact]
+    public async Task A_user_who_loses_the_role_after_connect_is_refused_by_tethers_own_policy_check_on_the_next_call()
+    {
+        using var lee = _app.NewBrowser();
+        await lee.GetAsync("/signin?name=lee&role=admin");
+        await using var connection = await ConnectAsync(lee.Cookies);
+        Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
+
+        _revoked["lee"] = "demoted";
+
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
+        Assert.Contains("Access to 'AdminOnly' was denied: the signed-in user does not meet its authorization policy.", denied.Message);
+        Assert.Equal("secret for lee", await connection.InvokeAsync<string>("Secret"));
     }
 
     [Fact]

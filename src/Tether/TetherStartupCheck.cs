@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Tether.Components;
+
+namespace Tether;
+
+/// <summary>
+/// Fails start-up on registrations that would otherwise fail silently: Tether's services without its event pipeline,
+/// or app states without the Blazor adapter that refreshes them.
+/// </summary>
+/// <remarks>
+/// A hosted service, so it runs after the web host built the app's pipeline (the host's own hosted service is
+/// registered first): by then <c>UseTether()</c> has run if the app calls it, whether from <c>Program.cs</c> or a
+/// <c>Startup.Configure</c>.
+/// </remarks>
+internal sealed class TetherStartupCheck(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService<EventPipeline>() is { IsBuilt: false })
+        {
+            throw new InvalidOperationException(
+                "builder.Services.AddTether() was called, but app.UseTether() was not, so no socket event can run. " +
+                "Call app.UseTether() after app.UseSession() and app.UseAuthentication().");
+        }
+
+        var states = services.GetServices<AppStateRegistration>().ToList();
+        if (states.Count > 0 && services.GetService<InteractiveServerRegistration>() is null)
+        {
+            throw new InvalidOperationException(
+                $"services.AddAppState<{states[0].StateType.Name}>() was called, but Tether does not bridge Blazor circuits, so the " +
+                "state would never see an event's user or session. Call builder.Services.AddTether().AddInteractiveServer().");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Core;
+
+public sealed class LoggingTests : IAsyncLifetime, IDisposable
+{
+    private readonly RecordingLoggerProvider _logs = new();
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
+        services: services =>
+        {
+            services.AddLogging(logging => logging.AddProvider(_logs).AddFilter<RecordingLoggerProvider>("Tether", LogLevel.Debug));
+            services.AddSignalR().AddTether();
+        },
+        map: app => app.MapHub<TestHub>("/hubs/test"));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    public void Dispose() => _logs.Dispose();
+
+    [Fact]
+    public async Task A_cookie_that_fails_to_unprotect_is_a_warning_once_per_connection_then_debug()
+    {
+        using var zoe = _app.NewBrowser();
+        await zoe.GetAsync("/signin?name=zoe");
+        var ticket = zoe.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
+        var tampered = ticket[..^4] + (ticket[^4] == 'A' ? 'B' : 'A') + ticket[^3..];
+        var request = await _app.HandshakeAsync($".AspNetCore.Cookies={tampered}", "/");
+        var first = new EventConnection();
+        var second = new EventConnection();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await _app.Bridge.RunAsync(request, first, _ => Task.CompletedTask);
+        }
+
+        await _app.Bridge.RunAsync(request, second, _ => Task.CompletedTask);
+
+        var failures = _logs.Entries.Where(e => e.Id.Name?.StartsWith("AuthenticationFailed", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(4, failures.Count);
+        Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Warning));
+        Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Debug));
+    }
+
+    [Fact]
+    public async Task A_hub_call_logs_inside_a_scope_naming_its_transport_connection_method_and_path()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test").WithTetherLocation("/orders?id=7"), options => options.Cookies = new CookieContainer())
+            .Build();
+        await connection.StartAsync();
+        await using (connection)
+        {
+            await connection.InvokeAsync<Whoami>("Whoami");
+
+            var started = Assert.Single(_logs.Named("EventStarted"), e => (string?)e.ScopeValue("HubMethod") == "Whoami");
+            Assert.Equal("SignalR", started.ScopeValue("Transport"));
+            Assert.Equal(connection.ConnectionId, started.ScopeValue("ConnectionId"));
+            Assert.Equal("/orders", started.ScopeValue("Path"));
+        }
+    }
+
+    [Fact]
+    public void Every_log_message_takes_its_id_from_the_one_registry_and_no_two_share_one()
+    {
+        var assembly = typeof(IEventBridge).Assembly;
+        var registry = assembly.GetType("Tether.EventIds", throwOnError: false);
+        Assert.NotNull(registry);
+        var registered = registry.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(int))
+            .ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
+
+        var messages = assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>())
+            .OfType<LoggerMessageAttribute>()
+            .ToList();
+
+        Assert.NotEmpty(messages);
+        foreach (var message in messages)
+        {
+            Assert.True(registered.TryGetValue(message.EventName!, out var id), $"{message.EventName} is not in EventIds.");
+            Assert.Equal(id, message.EventId);
+        }
+
+        Assert.Equal(messages.Count, messages.Select(m => m.EventId).Distinct().Count());
+    }
+}

@@ -1,0 +1,50 @@
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Core;
+
+public sealed class ReconnectTests : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(cookies: options =>
+    {
+        options.TimeProvider = _clock;
+        options.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+        options.SlidingExpiration = true;
+    });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task A_ticket_renewed_on_the_socket_does_not_outlive_a_sign_out_and_a_reconnect()
+    {
+        using var mia = _app.NewBrowser();
+        await mia.GetAsync("/signin?name=mia");
+        var first = await mia.HandshakeAsync("/");
+        var connection = new EventConnection();
+        connection.Rebase(first.Cookies); // as the circuit handler does with every handshake of a circuit
+
+        // Past half the ticket's lifetime the cookie handler renews it; a socket cannot deliver it, so the jar keeps it.
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal("mia", await UserAsync(first, connection));
+        Assert.NotEqual(first.Cookies[".AspNetCore.Cookies"], connection.Cookies(first.Cookies)[".AspNetCore.Cookies"]);
+
+        // Signed out in another tab: the browser deleted the cookie, and the circuit reconnects without it.
+        var second = await _app.HandshakeAsync(null, "/");
+        connection.Rebase(second.Cookies);
+
+        Assert.Null(await UserAsync(second, connection));
+    }
+
+    private async Task<string?> UserAsync(EventRequest request, EventConnection connection)
+    {
+        string? name = null;
+        await _app.Bridge.RunAsync(request, connection, _ =>
+        {
+            name = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
+            return Task.CompletedTask;
+        });
+        return name;
+    }
+}

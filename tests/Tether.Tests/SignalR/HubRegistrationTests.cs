@@ -1,0 +1,70 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Tests.Core;
+
+namespace Tether.Tests.SignalR;
+
+public sealed class HubRegistrationTests
+{
+    public static TheoryData<string> Registrations => new()
+    {
+        "AddTether() twice",
+        "AddTether() and AddTether<TestHub>()",
+        "AddTether<TestHub>() and AddTether()",
+        "AddTether<TestHub>() twice",
+    };
+
+    [Theory]
+    [MemberData(nameof(Registrations))]
+    public async Task Bridging_a_hub_twice_still_runs_each_call_through_the_event_pipeline_once(string registration)
+    {
+        var pipelineRuns = 0;
+        await using var app = await CoreTestApp.StartAsync(
+            events: events => events.Use((context, next) =>
+            {
+                Interlocked.Increment(ref pipelineRuns);
+                return next(context);
+            }),
+            services: services =>
+            {
+                var signalR = services.AddSignalR();
+                switch (registration)
+                {
+                    case "AddTether() twice":
+                        signalR.AddTether();
+                        signalR.AddTether();
+                        break;
+                    case "AddTether() and AddTether<TestHub>()":
+                        signalR.AddTether();
+                        signalR.AddTether<TestHub>();
+                        break;
+                    case "AddTether<TestHub>() and AddTether()":
+                        signalR.AddTether<TestHub>();
+                        signalR.AddTether();
+                        break;
+                    default:
+                        signalR.AddTether<TestHub>();
+                        signalR.AddTether<TestHub>();
+                        break;
+                }
+            },
+            map: app => app.MapHub<TestHub>("/hubs/test"));
+
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.BaseAddress, "/hubs/test").WithTetherLocation("/once"), options => options.Cookies = new CookieContainer())
+            .Build();
+        await connection.StartAsync();
+        await using (connection)
+        {
+            await connection.InvokeAsync<Whoami>("Whoami");
+            var before = Volatile.Read(ref pipelineRuns);
+
+            var me = await connection.InvokeAsync<Whoami>("Whoami");
+
+            Assert.Equal("/once", me.Path);
+            Assert.Equal(1, Volatile.Read(ref pipelineRuns) - before);
+        }
+    }
+}
