@@ -35,6 +35,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private string? _handshakeTrace;
     private LocatedRequest? _lastRequest;
     private SynchronizationContext? _dispatcher;
+    private string? _circuitId;
 
     public TetherCircuitHandler(
         EventBridge bridge,
@@ -59,6 +60,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     {
         // The renderer's dispatcher: a revocation pushed from the bus re-renders the circuit through it.
         _dispatcher ??= SynchronizationContext.Current;
+        _circuitId = circuit?.Id;
         return Task.CompletedTask;
     }
 
@@ -104,7 +106,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         try
         {
             outcome = await _bridge.RunAsync(
-                new EventOrigin("Blazor", context.Circuit.Id, "CircuitActivity", activity?.HubMethod),
+                new EventOrigin("Blazor", _circuitId, "CircuitActivity", activity?.HubMethod),
                 request,
                 _connection,
                 async httpContext =>
@@ -178,12 +180,18 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
         try
         {
-            var outcome = await _bridge.RunAsync(RequestAt(handshake, Location()), _connection, httpContext =>
-            {
-                _user.Follow(httpContext.User);
-                _states.Refresh(httpContext);
-                return Task.CompletedTask;
-            });
+            var outcome = await _bridge.RunAsync(
+                new EventOrigin("Blazor", _circuitId, "CircuitActivity", "SignInRevoked"),
+                RequestAt(handshake, Location()),
+                _connection,
+                httpContext =>
+                {
+                    _user.Follow(httpContext.User);
+                    _states.Refresh(httpContext);
+                    return Task.CompletedTask;
+                },
+                requestServices: null,
+                CancellationToken.None);
             _signIn?.Follow(outcome);
             Log.Revalidated(_logger, outcome.User?.Identity?.IsAuthenticated == true);
             if (!outcome.HandlerRan)

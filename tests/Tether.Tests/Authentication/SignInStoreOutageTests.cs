@@ -1,0 +1,99 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Tests.Core;
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Authentication;
+
+/// <summary>The sign-in records cannot be read while the session store still works.</summary>
+public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
+{
+    private readonly SignInRecordsCache _cache = new(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+    private readonly RecordingLoggerProvider _logs = new();
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(services: services =>
+    {
+        services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(_cache));
+        services.AddSingleton<ILoggerProvider>(_logs);
+    });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    public void Dispose() => _logs.Dispose();
+
+    [Fact]
+    public async Task An_unreachable_sign_in_store_makes_events_anonymous_with_a_warning_and_the_hub_connection_survives()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=olga");
+        await browser.GetAsync("/session/set?key=cart&value=hat");
+        var request = await browser.HandshakeAsync("/");
+        var connection = await new HubConnectionBuilder()
+            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test"), o => o.Cookies = browser.Cookies)
+            .Build()
+            .StartedAsync();
+        await using var _ = connection;
+        Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
+
+        _cache.SignInRecordsDown = true;
+        string? user = "unset";
+        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        {
+            user = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
+            return Task.CompletedTask;
+        });
+        var me = await connection.InvokeAsync<Whoami>("Whoami");
+
+        Assert.True(outcome.HandlerRan);
+        Assert.Null(user);
+        Assert.Null(me.User);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
+        Assert.Contains(_logs.Named("SignInStoreUnavailable"), e => e.Level == LogLevel.Warning);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync("/session/get?key=cart")).StatusCode);
+
+        _cache.SignInRecordsDown = false;
+        Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
+    }
+
+    /// <summary>The real memory cache, whose sign-in records (and only those) can be made unreachable.</summary>
+    private sealed class SignInRecordsCache(IDistributedCache inner) : IDistributedCache
+    {
+        public volatile bool SignInRecordsDown;
+
+        public byte[]? Get(string key) => Check(key) ? inner.Get(key) : null;
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+            => Check(key) ? inner.GetAsync(key, token) : Task.FromException<byte[]?>(new InvalidOperationException("The sign-in store is down."));
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+            => inner.SetAsync(key, value, options, token);
+
+        private bool Check(string key) => !SignInRecordsDown || !key.StartsWith("tether:signin:", StringComparison.Ordinal);
+    }
+}
+
+internal static class HubConnectionStartExtensions
+{
+    public static async Task<HubConnection> StartedAsync(this HubConnection connection)
+    {
+        await connection.StartAsync();
+        return connection;
+    }
+}
