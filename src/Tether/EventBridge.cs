@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Tether.Authentication;
 
 namespace Tether;
 
@@ -103,7 +102,7 @@ internal sealed class EventBridge(
 
         failure?.Throw();
 
-        var signInId = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
+        var signInId = EventPipeline.SignInIdOf(context);
         if (feature.TerminalReached)
         {
             return new EventOutcome(true, StatusCodes.Status200OK, null) { User = context.User, SignInId = signInId };

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -50,10 +49,11 @@ internal sealed class EventPipeline
             // sign-out, or after another user signed in on the same browser) gets a new session of its own and never
             // reads or writes the other one.
             if (inner.TryGetValue(SessionRotation.OwnerKey, out var owner)
-                && context.RequestServices.GetService<SessionRotation>() is { } rotation
-                && !owner.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(SignInIdOf(context) ?? string.Empty)))
+                && SignInIdOf(context) is var signInId
+                && !IsSignIn(owner, signInId)
+                && context.RequestServices.GetService<SessionRotation>() is { } rotation)
             {
-                await rotation.RotateAsync(context, carry: false, clearOld: false, owner: SignInIdOf(context));
+                await rotation.RotateAsync(context, carry: false, clearOld: false, owner: signInId);
                 session = (EventSession)sessionFeature.Session!;
             }
         }
@@ -83,8 +83,28 @@ internal sealed class EventPipeline
         }
     }
 
-    private static string? SignInIdOf(HttpContext context)
+    /// <summary>The revocable sign-in the event's user came from, if any.</summary>
+    internal static string? SignInIdOf(HttpContext context)
         => context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
+
+    // Sign-in ids are base64url (ASCII): compared byte by byte, with no string made from the session's value.
+    private static bool IsSignIn(byte[] owner, string? signInId)
+    {
+        if (signInId is null || owner.Length != signInId.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < owner.Length; i++)
+        {
+            if (owner[i] != signInId[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure)
     {
