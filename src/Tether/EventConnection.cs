@@ -16,9 +16,11 @@ public sealed class EventConnection
 {
     private readonly Lock _lock = new();
     private readonly int _maxSize;
-    private Dictionary<string, string?>? _jar;
+    private readonly TimeProvider _time;
+    private Dictionary<string, JarEntry>? _jar;
     private int _version;
     private CookieCache? _cookies;
+    private Handoff.CookieHandoffChannel? _handoff;
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
@@ -26,11 +28,19 @@ public sealed class EventConnection
     {
         options ??= TetherOptions.Default;
         _maxSize = options.MaxHeadersTotalSize;
+        _time = options.TimeProvider;
         UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }
 
     /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
     internal UnprotectCache? UnprotectCache { get; }
+
+    /// <summary>Delivers the cookies this connection's events set to its browser; <see langword="null"/> when nothing can.</summary>
+    internal Handoff.CookieHandoffChannel? Handoff => Volatile.Read(ref _handoff);
+
+    /// <summary>Attaches the connection's handoff channel once; returns the one attached first.</summary>
+    internal Handoff.CookieHandoffChannel AttachHandoff(Handoff.CookieHandoffChannel channel)
+        => Interlocked.CompareExchange(ref _handoff, channel, null) ?? channel;
 
     /// <summary>
     /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.
@@ -61,7 +71,7 @@ public sealed class EventConnection
             }
 
             var merged = new Dictionary<string, string>(handshakeCookies, StringComparer.Ordinal);
-            foreach (var (name, value) in _jar)
+            foreach (var (name, (value, _)) in _jar)
             {
                 if (value is null)
                 {
@@ -79,7 +89,9 @@ public sealed class EventConnection
 
     /// <summary>
     /// Called when the connection was re-established with a new handshake: the browser's cookies are newer than what
-    /// the jar kept for the same names, so those entries are dropped. Cookies the browser never received stay.
+    /// the jar kept for the same names, so those entries are dropped. Cookies the browser never received stay, and so
+    /// does an entry still on its way to the browser (its handoff not yet expired) that the handshake does not carry
+    /// yet: the browser may redeem it after this handshake, and until it does the handshake's value is the older one.
     /// </summary>
     internal void Rebase(IReadOnlyDictionary<string, string> handshakeCookies)
     {
@@ -90,8 +102,14 @@ public sealed class EventConnection
                 return;
             }
 
-            foreach (var name in handshakeCookies.Keys)
+            var now = _time.GetUtcNow().UtcTicks;
+            foreach (var (name, value) in handshakeCookies)
             {
+                if (_jar.TryGetValue(name, out var entry) && entry.PendingUntil > now && entry.Value != value)
+                {
+                    continue;
+                }
+
                 _jar.Remove(name);
             }
 
@@ -100,7 +118,11 @@ public sealed class EventConnection
     }
 
     /// <summary>Takes the <c>Set-Cookie</c> headers of an event's response into the jar.</summary>
-    internal void Absorb(IList<string> setCookieHeaders)
+    /// <param name="setCookieHeaders">The response's <c>Set-Cookie</c> headers.</param>
+    /// <param name="pendingUntil">
+    /// When the handoff that delivers these cookies to the browser expires (UTC ticks); 0 when none does.
+    /// </param>
+    internal void Absorb(IList<string> setCookieHeaders, long pendingUntil = 0)
     {
         if (!SetCookieHeaderValue.TryParseList(setCookieHeaders, out var cookies) || cookies.Count == 0)
         {
@@ -109,7 +131,7 @@ public sealed class EventConnection
 
         lock (_lock)
         {
-            _jar ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+            _jar ??= new Dictionary<string, JarEntry>(StringComparer.Ordinal);
             var now = DateTimeOffset.UtcNow;
             foreach (var cookie in cookies)
             {
@@ -126,7 +148,7 @@ public sealed class EventConnection
                 var value = deleted ? null : Uri.UnescapeDataString(cookie.Value.Value ?? string.Empty);
 
                 var size = name.Length + (value?.Length ?? 0);
-                foreach (var (n, v) in _jar)
+                foreach (var (n, (v, _)) in _jar)
                 {
                     if (n != name)
                     {
@@ -141,12 +163,14 @@ public sealed class EventConnection
                     continue;
                 }
 
-                _jar[name] = value;
+                _jar[name] = new JarEntry(value, pendingUntil);
             }
 
             _version++;
         }
     }
+
+    private readonly record struct JarEntry(string? Value, long PendingUntil);
 
     private sealed record CookieCache(IReadOnlyDictionary<string, string> Source, int Version, EventCookies Cookies);
 }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using Tether.Handoff;
 
 namespace Tether.Components;
 
@@ -20,6 +22,8 @@ internal sealed partial class TetherCircuitHandler(
     EventBridge bridge,
     NavigationManager navigation,
     AppStateTracker states,
+    CookieHandoff handoff,
+    IJSRuntime js,
     IOptions<TetherOptions> options,
     ILogger<TetherCircuitHandler> logger) : CircuitHandler
 {
@@ -62,7 +66,13 @@ internal sealed partial class TetherCircuitHandler(
             outcome = await bridge.RunAsync(request, _connection, async httpContext =>
             {
                 states.Refresh(httpContext);
+                var user = httpContext.User;
                 await next(context);
+                if (!ReferenceEquals(user, httpContext.User))
+                {
+                    // The handler signed in or out (SignInManager sets HttpContext.User): show its new user at once.
+                    states.Refresh(httpContext);
+                }
             });
         }
         catch (SessionUnavailableException ex)
@@ -109,6 +119,7 @@ internal sealed partial class TetherCircuitHandler(
         {
             var handshake = EventRequest.FromHttpContext(connection, null, _options);
             _connection.Rebase(handshake.Cookies);
+            HandoffOf(handshake)?.Rebind(handshake);
             _handshake = handshake;
             _handshakeSource = connection;
             _handshakeTrace = connection.TraceIdentifier;
@@ -116,6 +127,12 @@ internal sealed partial class TetherCircuitHandler(
 
         return _handshake;
     }
+
+    // The browser is told over JS interop, by the JS initializer Tether ships (wwwroot/Tether.lib.module.js).
+    private CookieHandoffChannel? HandoffOf(EventRequest handshake)
+        => _connection.Handoff ?? (handoff.CreateChannel(handshake, NotifyAsync) is { } created ? _connection.AttachHandoff(created) : null);
+
+    private Task NotifyAsync(string url, string id) => js.InvokeVoidAsync("tether.redeemCookies", url, id).AsTask();
 
     // Most activities happen on the page of the previous one: reuse its request instead of parsing the URL again.
     private EventRequest RequestAt(EventRequest handshake, string? location)
