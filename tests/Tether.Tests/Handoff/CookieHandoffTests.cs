@@ -21,18 +21,22 @@ public sealed class CookieHandoffTests : IAsyncLifetime
 {
     private const string Path = "/_tether/cookies";
 
+    // Tether's clock, and the store's: they move apart so each expiry check is tested on its own.
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly ManualClock _storeClock = new(DateTimeOffset.UtcNow);
     private RecordingCache _cache = null!;
+    private GatedCache _gated = null!;
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync()
     {
-        // The store ages its entries on the same manual clock as Tether, so expiry needs no waiting.
-        _cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new StoreClock(_clock) })));
+        // The store ages its entries on a manual clock too, so expiry needs no waiting.
+        _cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new StoreClock(_storeClock) })));
+        _gated = new GatedCache(_cache);
         _app = await CoreTestApp.StartAsync(
             services: services =>
             {
-                services.AddSingleton<IDistributedCache>(_cache);
+                services.AddSingleton<IDistributedCache>(_gated);
                 services.AddSignalR().AddTether();
                 services.Configure<TetherOptions>(options => options.TimeProvider = _clock);
             },
@@ -126,7 +130,9 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         await client.Connection.InvokeAsync("SetCookie", "prefs", "dark");
         var (_, id) = await client.NextHandoffAsync();
 
+        // Only Tether's clock moves: the store still holds the entry, and the endpoint's own expiry check refuses it.
         _clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Contains(_cache.Writes.Keys, k => k.StartsWith("Tether.CookieHandoff:", StringComparison.Ordinal) && _cache.Get(k) is not null);
         using var late = await RedeemAsync(id, client.Binding);
         Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
         Assert.Empty(SetCookies(late));
@@ -170,7 +176,9 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         Assert.DoesNotContain(id, key, StringComparison.Ordinal);
         Assert.NotNull(await _cache.GetAsync(key));
 
-        _clock.Advance(TimeSpan.FromSeconds(30));
+        _storeClock.Advance(TimeSpan.FromSeconds(29));
+        Assert.NotNull(await _cache.GetAsync(key));
+        _storeClock.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(await _cache.GetAsync(key));
     }
 
@@ -194,16 +202,20 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Two_quick_calls_that_set_the_same_cookie_are_handed_off_in_order()
+    public async Task Two_quick_calls_that_set_the_same_cookie_are_handed_off_in_order_even_when_the_first_store_is_slow()
     {
-        var cookies = new CookieContainer();
-        await using var client = await Client.ConnectAsync(_app, cookies, useHelper: true);
-        var first = client.Connection.InvokeAsync("SetCookie", "step", "1");
-        var second = client.Connection.InvokeAsync("SetCookie", "step", "2");
-        await Task.WhenAll(first, second);
+        await using var client = await Client.ConnectAsync(_app);
+        var release = _gated.HoldNextHandoff();
+        await client.Connection.InvokeAsync("SetCookie", "step", "1");
+        await client.Connection.InvokeAsync("SetCookie", "step", "2");
+        release();
 
-        var shop = new Uri(_app.BaseAddress, "/shop");
-        await WaitForAsync(() => cookies.GetCookies(new Uri(shop.ToString().Replace("http:", "https:", StringComparison.Ordinal)))["step"]?.Value == "2");
+        var (_, first) = await client.NextHandoffAsync();
+        var (_, second) = await client.NextHandoffAsync();
+        using var one = await RedeemAsync(first, client.Binding);
+        using var two = await RedeemAsync(second, client.Binding);
+        Assert.StartsWith("step=1;", Assert.Single(SetCookies(one)), StringComparison.Ordinal);
+        Assert.StartsWith("step=2;", Assert.Single(SetCookies(two)), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> SetCookies(HttpResponseMessage response)
@@ -231,6 +243,43 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         while (!condition())
         {
             await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    /// <summary>A store whose next handoff write waits until the test releases it: a slow store, on demand.</summary>
+    private sealed class GatedCache(IDistributedCache inner) : IDistributedCache
+    {
+        private TaskCompletionSource? _gate;
+
+        public Action HoldNextHandoff()
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _gate = gate;
+            return () => gate.TrySetResult();
+        }
+
+        public byte[]? Get(string key) => inner.Get(key);
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
+
+        public void Refresh(string key) => inner.Refresh(key);
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
+
+        public void Remove(string key) => inner.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
+
+        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        {
+            if (key.StartsWith("Tether.CookieHandoff:", StringComparison.Ordinal) && Interlocked.Exchange(ref _gate, null) is { } gate)
+            {
+                await gate.Task;
+            }
+
+            await inner.SetAsync(key, value, options, token);
         }
     }
 
