@@ -118,6 +118,24 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_session_a_js_signalr_hub_call_created_reaches_the_http_pages()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/live");
+        await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == SessionCookie);
+
+        var redemption = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("[data-add='Rain jacket']"), IsRedemption);
+        Assert.Equal(204, redemption.Status);
+        await Expect(page.Locator("#live-cart")).ToContainTextAsync("Rain jacket");
+        Assert.True(Assert.Single(await page.Context.CookiesAsync(), c => c.Name == SessionCookie).HttpOnly);
+
+        await page.GotoAsync("/");
+        await Expect(page.Locator("#http-cart")).ToContainTextAsync("Rain jacket");
+        await page.Context.CloseAsync();
+    }
+
     private static bool IsRedemption(IResponse response)
         => response.Request.Method == "POST" && response.Url.EndsWith("/_tether/cookies", StringComparison.Ordinal);
 
