@@ -1,3 +1,6 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Tether.SignalR;
 
@@ -22,4 +25,8 @@ public sealed class HandoffHub : AppHub
     });
 
     public string Nothing() => "nothing";
+
+    /// <summary>Signs in inside the call, as an interactive sign-in form would.</summary>
+    public Task SignIn(string name) => Request.HttpContext.SignInAsync(new ClaimsPrincipal(
+        new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme)));
 }
