@@ -218,6 +218,26 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         Assert.StartsWith("step=2;", Assert.Single(SetCookies(two)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_negotiate_response_gives_a_browser_without_one_an_HttpOnly_SameSite_Strict_binding_cookie()
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _app.BaseAddress };
+        using var first = await http.PostAsync("/hubs/handoff/negotiate?negotiateVersion=1", null);
+        first.EnsureSuccessStatusCode();
+        var cookie = Assert.Single(SetCookies(first), c => c.StartsWith(CookieHandoff.BindingCookieName + "=", StringComparison.Ordinal));
+        Assert.Contains("; path=/", cookie, StringComparison.Ordinal);
+        Assert.Contains("; samesite=strict", cookie, StringComparison.Ordinal);
+        Assert.Contains("; httponly", cookie, StringComparison.Ordinal);
+        var value = cookie[(CookieHandoff.BindingCookieName.Length + 1)..cookie.IndexOf(';', StringComparison.Ordinal)];
+        Assert.True(value.Length >= 22, "at least 128 random bits");
+
+        using var again = new HttpRequestMessage(HttpMethod.Post, "/hubs/handoff/negotiate?negotiateVersion=1");
+        again.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + value);
+        using var second = await http.SendAsync(again);
+        second.EnsureSuccessStatusCode();
+        Assert.Empty(SetCookies(second));
+    }
+
     private static IEnumerable<string> SetCookies(HttpResponseMessage response)
         => response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [];
 
