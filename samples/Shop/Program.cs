@@ -53,19 +53,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 
-// A socket cannot set cookies, so the page that opens a circuit makes sure the browser holds a session cookie first:
-// otherwise the circuit's events and the HTTP pages would end up with two different sessions.
-app.Use(async (context, next) =>
-{
-    if (HttpMethods.IsGet(context.Request.Method) && !context.Request.Cookies.ContainsKey(".AspNetCore.Session")
-        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal))
-    {
-        context.Session.SetString("visit_started", DateTimeOffset.UtcNow.ToString("O"));
-    }
-
-    await next(context);
-});
-
 // The event pipeline: the app's session and authentication middleware, then the app's own middleware for events.
 // Here: the profile needs a signed-in user, checked again on every click rather than once when the page loaded.
 app.UseTether(events => events.Use(async (context, next) =>

@@ -79,9 +79,14 @@ internal sealed class EventBridge(
 
             // As a server would when it sends the response: OnStarting callbacks set the session and auth cookies.
             await response.StartAsync();
+            // The jar serves the cookies to the connection's next events at once; the handoff, when the connection
+            // has one, takes them to the browser after the event (an event that set no cookie never gets here).
             if (connection is not null && response.Headers.TryGetValue(HeaderNames.SetCookie, out var setCookies))
             {
-                connection.Absorb(setCookies);
+                var handoff = connection.Handoff;
+                var pendingUntil = handoff?.PendingUntil() ?? 0;
+                connection.Absorb(setCookies, pendingUntil);
+                handoff?.Send(setCookies, pendingUntil);
             }
 
             if (_options.UseAuthentication && context.User.Identity?.IsAuthenticated != true)

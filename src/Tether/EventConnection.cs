@@ -16,9 +16,11 @@ public sealed class EventConnection
 {
     private readonly Lock _lock = new();
     private readonly int _maxSize;
-    private Dictionary<string, string?>? _jar;
+    private readonly TimeProvider _time;
+    private Dictionary<string, JarEntry>? _jar;
     private int _version;
     private CookieCache? _cookies;
+    private Handoff.CookieHandoffChannel? _handoff;
     private IReadOnlyDictionary<string, string>? _handshakeCookies;
     private int _authenticationFailureReported;
 
@@ -28,11 +30,19 @@ public sealed class EventConnection
     {
         options ??= TetherOptions.Default;
         _maxSize = options.MaxHeadersTotalSize;
+        _time = options.TimeProvider;
         UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }
 
     /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
     internal UnprotectCache? UnprotectCache { get; }
+
+    /// <summary>Delivers the cookies this connection's events set to its browser; <see langword="null"/> when nothing can.</summary>
+    internal Handoff.CookieHandoffChannel? Handoff => Volatile.Read(ref _handoff);
+
+    /// <summary>Attaches the connection's handoff channel once; returns the one attached first.</summary>
+    internal Handoff.CookieHandoffChannel AttachHandoff(Handoff.CookieHandoffChannel channel)
+        => Interlocked.CompareExchange(ref _handoff, channel, null) ?? channel;
 
     /// <summary>
     /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.
@@ -63,7 +73,7 @@ public sealed class EventConnection
             }
 
             var merged = new Dictionary<string, string>(handshakeCookies, StringComparer.Ordinal);
-            foreach (var (name, value) in _jar)
+            foreach (var (name, (value, _)) in _jar)
             {
                 if (value is null)
                 {
@@ -81,9 +91,12 @@ public sealed class EventConnection
 
     /// <summary>
     /// Called with every new handshake of the connection (its first one, and each reconnect). The browser's cookies are
-    /// newer than what the jar kept for the same names, so those entries are dropped; so are those whose cookie the
-    /// previous handshake carried and this one does not, because the browser deleted it meanwhile (a sign-out in another
-    /// tab must not be undone by a renewed ticket the jar still holds). Cookies the browser never received stay.
+    /// newer than what the jar kept for the same names, so those entries are dropped, except an entry still on its way
+    /// to the browser (its handoff not yet expired) that the handshake does not carry yet: the browser may redeem it
+    /// after this handshake, and until it does the handshake's value is the older one. Entries whose cookie the previous
+    /// handshake carried and this one does not are dropped, pending or not, because the browser deleted it meanwhile (a
+    /// sign-out in another tab must not be undone by a renewed ticket the jar still holds). Cookies the browser never
+    /// received stay.
     /// </summary>
     internal void Rebase(IReadOnlyDictionary<string, string> handshakeCookies)
     {
@@ -96,8 +109,14 @@ public sealed class EventConnection
                 return;
             }
 
-            foreach (var name in handshakeCookies.Keys)
+            var now = _time.GetUtcNow().UtcTicks;
+            foreach (var (name, value) in handshakeCookies)
             {
+                if (_jar.TryGetValue(name, out var entry) && entry.PendingUntil > now && entry.Value != value)
+                {
+                    continue;
+                }
+
                 _jar.Remove(name);
             }
 
@@ -120,7 +139,11 @@ public sealed class EventConnection
     internal bool FirstAuthenticationFailure() => Interlocked.Exchange(ref _authenticationFailureReported, 1) == 0;
 
     /// <summary>Takes the <c>Set-Cookie</c> headers of an event's response into the jar.</summary>
-    internal void Absorb(IList<string> setCookieHeaders)
+    /// <param name="setCookieHeaders">The response's <c>Set-Cookie</c> headers.</param>
+    /// <param name="pendingUntil">
+    /// When the handoff that delivers these cookies to the browser expires (UTC ticks); 0 when none does.
+    /// </param>
+    internal void Absorb(IList<string> setCookieHeaders, long pendingUntil = 0)
     {
         if (!SetCookieHeaderValue.TryParseList(setCookieHeaders, out var cookies) || cookies.Count == 0)
         {
@@ -129,7 +152,7 @@ public sealed class EventConnection
 
         lock (_lock)
         {
-            _jar ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+            _jar ??= new Dictionary<string, JarEntry>(StringComparer.Ordinal);
             var now = DateTimeOffset.UtcNow;
             foreach (var cookie in cookies)
             {
@@ -146,7 +169,7 @@ public sealed class EventConnection
                 var value = deleted ? null : Uri.UnescapeDataString(cookie.Value.Value ?? string.Empty);
 
                 var size = name.Length + (value?.Length ?? 0);
-                foreach (var (n, v) in _jar)
+                foreach (var (n, (v, _)) in _jar)
                 {
                     if (n != name)
                     {
@@ -161,12 +184,14 @@ public sealed class EventConnection
                     continue;
                 }
 
-                _jar[name] = value;
+                _jar[name] = new JarEntry(value, pendingUntil);
             }
 
             _version++;
         }
     }
+
+    private readonly record struct JarEntry(string? Value, long PendingUntil);
 
     private sealed record CookieCache(IReadOnlyDictionary<string, string> Source, int Version, EventCookies Cookies);
 }

@@ -35,5 +35,10 @@ internal static class EventIds
     public const int HubSignedOut = 112;
     public const int HubSignedOutNotDelivered = 113;
 
-    // 150–199: reserved for cookie handoff.
+    public const int CookieHandoffStored = 150;
+    public const int CookieHandoffFailed = 151;
+    public const int CookieHandoffUnbound = 152;
+    public const int CookieRedemptionRefused = 153;
+    public const int CookieRedeemed = 154;
+    public const int CookieHandoffWithoutStore = 155;
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether;
 using Tether.Authentication;
+using Tether.Handoff;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -64,13 +65,28 @@ public static class TetherApplicationBuilderExtensions
         }
 
         var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
+        var handoff = services.GetRequiredService<CookieHandoff>();
+        handoff.Validate();
+        var handoffPath = options.CookieHandoffPath;
         app.Use((context, next) =>
         {
             if (HandshakeOriginGuard.IsHandshake(context))
             {
                 // The socket's request lives as long as the connection: binding it would leave it ambient
                 // between events. Events bind their own context.
-                return guard.IsAllowed(context.Request) ? next(context) : guard.RejectAsync(context);
+                if (!guard.IsAllowed(context.Request))
+                {
+                    return guard.RejectAsync(context);
+                }
+
+                // The binding cookie that the connection's cookie handoffs are redeemable with (see CookieHandoff).
+                handoff.EnsureBindingCookie(context);
+                return next(context);
+            }
+
+            if (handoffPath.HasValue && context.Request.Path.Equals(handoffPath, StringComparison.OrdinalIgnoreCase))
+            {
+                return handoff.RedeemAsync(context);
             }
 
             return BindAsync(context, next);

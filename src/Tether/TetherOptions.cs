@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace Tether;
 
 /// <summary>
@@ -56,6 +58,20 @@ public class TetherOptions
     /// </remarks>
     public TimeSpan UnprotectCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The clock that ages the unprotect cache. Defaults to <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock that ages the unprotect cache and the cookie handoffs. Defaults to <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// The path (under the app's path base) at which browsers redeem the cookies that an event set, so that a session
+    /// created, a sign-in or sign-out done, or a ticket renewed inside an event reaches the browser as real
+    /// <c>Set-Cookie</c> headers. Defaults to <c>/_tether/cookies</c>; <see cref="PathString.Empty"/> turns the cookie
+    /// handoff off, and cookies set by events then live only in the connection's cookie jar.
+    /// </summary>
+    public PathString CookieHandoffPath { get; set; } = new("/_tether/cookies");
+
+    /// <summary>
+    /// How long the browser has to redeem the cookies of one event; an id not redeemed by then is refused and leaves the
+    /// store. Defaults to 30 seconds, which is also the longest allowed.
+    /// </summary>
+    public TimeSpan CookieHandoffLifetime { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -24,6 +24,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TetherStartupCheck>());
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
+        services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieAuthenticationEventCaching>());
         return new TetherBuilder(services);

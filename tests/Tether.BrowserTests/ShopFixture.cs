@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
@@ -27,6 +29,12 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public LogCollector Logs { get; } = new();
 
+    /// <summary>
+    /// The clock of the Shop's authentication cookie, whose tickets last 10 minutes with sliding renewal here. It stands
+    /// still unless a test moves it.
+    /// </summary>
+    public ManualClock AuthClock { get; } = new(DateTimeOffset.UtcNow);
+
     /// <summary>The Shop's session store, which tests can take down.</summary>
     public SwitchableCache Cache { get; private set; } = null!;
 
@@ -38,6 +46,12 @@ public sealed class ShopFixture : IAsyncLifetime
             builder.UseEnvironment("Development");
             builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new SwitchableCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
+            builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>
+            {
+                options.TimeProvider = AuthClock;
+                options.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+                options.SlidingExpiration = true;
+            }));
             builder.ConfigureLogging(logging =>
             {
                 logging.AddProvider(Logs);

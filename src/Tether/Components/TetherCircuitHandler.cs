@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
 using Tether.Authentication;
+using Tether.Handoff;
 
 namespace Tether.Components;
 
@@ -22,6 +24,8 @@ namespace Tether.Components;
 internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 {
     private readonly EventBridge _bridge;
+    private readonly CookieHandoff _handoff;
+    private readonly IJSRuntime _js;
     private readonly NavigationManager _navigation;
     private readonly AppStateTracker _states;
     private readonly ILogger<TetherCircuitHandler> _logger;
@@ -41,11 +45,15 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         EventBridge bridge,
         NavigationManager navigation,
         AppStateTracker states,
+        CookieHandoff handoff,
+        IJSRuntime js,
         IServiceProvider services,
         IOptions<TetherOptions> options,
         ILogger<TetherCircuitHandler> logger)
     {
         _bridge = bridge;
+        _handoff = handoff;
+        _js = js;
         _navigation = navigation;
         _states = states;
         _logger = logger;
@@ -112,9 +120,16 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                 async httpContext =>
                 {
                     // Before the handler, so the components it renders see this event's user.
-                    _user.Follow(httpContext.User);
+                    var user = httpContext.User;
+                    _user.Follow(user);
                     _states.Refresh(httpContext);
                     await next(context);
+                    if (!ReferenceEquals(user, httpContext.User))
+                    {
+                        // The handler signed in or out (SignInManager sets HttpContext.User): show its new user at once.
+                        _user.Follow(httpContext.User);
+                        _states.Refresh(httpContext);
+                    }
                 },
                 requestServices: null,
                 CancellationToken.None);
@@ -223,6 +238,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         {
             var handshake = EventRequest.FromHttpContext(connection, null, _options);
             _connection.Rebase(handshake.Cookies);
+            HandoffOf(handshake)?.Rebind(handshake);
             _handshake = handshake;
             _handshakeSource = connection;
             _handshakeTrace = connection.TraceIdentifier;
@@ -230,6 +246,12 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
         return _handshake;
     }
+
+    // The browser is told over JS interop, by the JS initializer Tether ships (wwwroot/Tether.lib.module.js).
+    private CookieHandoffChannel? HandoffOf(EventRequest handshake)
+        => _connection.Handoff ?? (_handoff.CreateChannel(handshake, NotifyAsync) is { } created ? _connection.AttachHandoff(created) : null);
+
+    private Task NotifyAsync(string url, string id) => _js.InvokeVoidAsync("tether.redeemCookies", url, id).AsTask();
 
     // Most activities happen on the page of the previous one: reuse its request instead of parsing the URL again.
     private EventRequest RequestAt(EventRequest handshake, string? location)

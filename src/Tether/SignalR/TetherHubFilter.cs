@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Authentication;
+using Tether.Handoff;
 
 namespace Tether.SignalR;
 
@@ -17,6 +18,8 @@ namespace Tether.SignalR;
 /// </summary>
 internal sealed partial class TetherHubFilter(
     EventBridge bridge,
+    CookieHandoff handoff,
+    IServiceProvider services,
     IOptions<TetherOptions> options,
     ILogger<TetherHubFilter> logger,
     IOptions<RevocableSignInOptions>? revocation = null) : IHubFilter
@@ -26,6 +29,9 @@ internal sealed partial class TetherHubFilter(
 
     /// <summary>The hub method name under which clients report that the page navigated.</summary>
     public const string LocationMethodName = "tether:location";
+
+    /// <summary>The client method that tells a client to redeem the cookies an event set: <c>(url, id)</c>.</summary>
+    public const string CookiesMethodName = "tether:cookies";
 
     /// <summary>The client method Tether calls when the connection's sign-in was revoked.</summary>
     public const string SignedOutMethodName = "tether:signedout";
@@ -37,6 +43,7 @@ internal sealed partial class TetherHubFilter(
     private static readonly ConcurrentDictionary<(Type Hub, MethodInfo Method), IAuthorizeData[]> s_authorizeData = new();
 
     private readonly TetherOptions _options = options.Value;
+    private readonly ConcurrentDictionary<Type, IHubContext<Hub>> _hubContexts = new();
     private readonly bool _closeOnRevocation = revocation?.Value.CloseHubConnections ?? true;
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
@@ -46,7 +53,7 @@ internal sealed partial class TetherHubFilter(
             return await next(invocationContext);
         }
 
-        var state = HubEventConnection.GetOrCreate(invocationContext.Context, _options);
+        var state = Connect(invocationContext.Context, invocationContext.Hub);
         if (IsLocationMethod(invocationContext.HubMethod))
         {
             state.SetLocation(invocationContext.HubMethodArguments.Count == 1 ? invocationContext.HubMethodArguments[0] as string : null);
@@ -96,7 +103,7 @@ internal sealed partial class TetherHubFilter(
             return next(context);
         }
 
-        var state = HubEventConnection.GetOrCreate(context.Context, _options);
+        var state = Connect(context.Context, context.Hub);
         state.SignIn ??= ConnectionSignIn.Create(context.ServiceProvider, OnSignInRevoked(context.Hub.Clients.Caller, context.Context));
         return RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
     }
@@ -135,6 +142,24 @@ internal sealed partial class TetherHubFilter(
 
         state.SignIn?.Dispose();
         return RunLifetimeAsync(state, context, nameof(Hub.OnDisconnectedAsync), c => next(c, exception));
+    }
+
+    private HubEventConnection Connect(HubCallerContext caller, Hub hub)
+    {
+        var state = HubEventConnection.GetOrCreate(caller, _options);
+        if (state.Connection.Handoff is null && handoff.Enabled)
+        {
+            // The client is told through the hub's context rather than the hub instance, which is gone after the call.
+            var hubContext = _hubContexts.GetOrAdd(hub.GetType(), static (type, sp) =>
+                (IHubContext<Hub>)sp.GetRequiredService(typeof(IHubContext<>).MakeGenericType(type)), services);
+            var connectionId = caller.ConnectionId;
+            if (handoff.CreateChannel(state.Request, (url, id) => hubContext.Clients.Client(connectionId).SendAsync(CookiesMethodName, url, id)) is { } channel)
+            {
+                state.Connection.AttachHandoff(channel);
+            }
+        }
+
+        return state;
     }
 
     private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)

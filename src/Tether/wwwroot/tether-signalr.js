@@ -1,7 +1,7 @@
 // Tether's helper for @microsoft/signalr browser clients: it tells a bridged hub which page the user is on, so hub
 // methods see that page's path and query in Request.Path and Request.Query, as an HTTP request from it would.
 //   const connection = new signalR.HubConnectionBuilder().withUrl(tether.withLocation("/hubs/shop")).build();
-//   tether.track(connection);
+//   tether.track(connection);       // also redeems the cookies that hub calls set
 //   tether.onSignedOut(connection, () => showSignedOut());   // the sign-in was revoked (signed out in another tab)
 (function () {
     "use strict";
@@ -48,12 +48,36 @@
                 return original.apply(this, arguments);
             };
         }
+        connection.on("tether:cookies", (url, id) => redeemCookies(url, id));
         connection.onreconnected(() => {
             reported = null;
             report();
         });
         return connection;
     }
+
+    // Cookies a hub call set (a new session, a sign-in, a renewed ticket) reach the browser through a one-time id the
+    // hub sends as "tether:cookies"; the browser redeems it with a same-origin POST whose response sets them, HttpOnly
+    // ones included. Tether.lib.module.js (Blazor's initializer) defines the same function; whichever loads first wins.
+    const current = window.tether;
+    const redeemCookies = current && typeof current.redeemCookies === "function" ? current.redeemCookies : (function () {
+        let queue = Promise.resolve();
+        return function (url, id) {
+            queue = queue
+                .then(() => fetch(url, {
+                    method: "POST",
+                    credentials: "same-origin",
+                    keepalive: true,
+                    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                    body: "id=" + encodeURIComponent(id),
+                }))
+                .then(response => {
+                    if (!response.ok) {
+                        console.warn("Tether: the server refused the cookies of a hub call (" + response.status + ").");
+                    }
+                }, error => console.warn("Tether: the cookies of a hub call could not be redeemed.", error));
+        };
+    })();
 
     // The server calls "tether:signedout" when the connection's sign-in was revoked, then closes the connection unless the
     // app keeps it open as anonymous.
@@ -62,5 +86,5 @@
         return connection;
     }
 
-    window.tether = Object.freeze({ withLocation, track, onSignedOut });
+    window.tether = Object.freeze(Object.assign({}, current, { withLocation, track, redeemCookies, onSignedOut }));
 })();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.JSInterop;
 using Tether.Components;
 using Tether.Tests.Authentication;
 using Tether.Tests.Core;
@@ -29,6 +31,9 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             services.AddAppState<TestState>();
             services.AddScoped<NavigationManager, TestNavigation>();
             services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
+
+            // The browser's side of JS interop cannot run here: calls (cookie handoffs) are recorded instead.
+            services.AddScoped<IJSRuntime, RecordingJSRuntime>();
         },
         events: events => events.Use(async (context, next) =>
         {
@@ -229,6 +234,20 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     }
 
     internal sealed class TestState : AppState;
+
+    internal sealed class RecordingJSRuntime : IJSRuntime
+    {
+        public ConcurrentQueue<string> Calls { get; } = new();
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
+        {
+            Calls.Enqueue(identifier);
+            return ValueTask.FromResult(default(TValue)!);
+        }
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args)
+            => InvokeAsync<TValue>(identifier, args);
+    }
 
     internal sealed class TestNavigation : NavigationManager
     {

@@ -87,6 +87,8 @@ public sealed class HubBridgeTests : IAsyncLifetime
         await gina.GetAsync("/session/set?key=owner&value=gina");
         var connection = await ConnectAsync(gina.Cookies, "/live");
 
+        // StartAsync returns at the handshake, before OnConnectedAsync; calls are dispatched only after it ran.
+        await connection.InvokeAsync<Whoami>("Whoami");
         Assert.Equal("gina@/live", await gina.GetAsync("/session/get?key=connected_as"));
         await connection.DisposeAsync();
         await WaitForAsync(async () => await gina.GetAsync("/session/get?key=disconnected_as") == "gina");
