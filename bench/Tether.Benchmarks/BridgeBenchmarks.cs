@@ -73,22 +73,22 @@ public class BridgeBenchmarks
 
     /// <summary>Session and authentication middleware; the handler reads the user and a session value and writes one.</summary>
     [Benchmark]
-    public Task<EventOutcome> FullBridge() => _full.Bridge.RunAsync(_full.Request, _full.Connection, BridgeHost.Handler);
+    public Task FullBridge() => _full.Bridge.RunAsync(_full.Request, _full.Connection, BridgeHost.Handler);
 
     /// <summary>The same with revocable sign-in: every event also checks the sign-in and user records.</summary>
     [Benchmark]
-    public Task<EventOutcome> FullBridgeRevocable() => _fullRevocable.Bridge.RunAsync(_fullRevocable.Request, _fullRevocable.Connection, BridgeHost.Handler);
+    public Task FullBridgeRevocable() => _fullRevocable.Bridge.RunAsync(_fullRevocable.Request, _fullRevocable.Connection, BridgeHost.Handler);
 
     /// <summary>The same with the per-connection unprotect cache off: every event decrypts both cookies.</summary>
     [Benchmark]
-    public Task<EventOutcome> FullBridgeWithoutUnprotectCache()
+    public Task FullBridgeWithoutUnprotectCache()
         => _fullUncached.Bridge.RunAsync(_fullUncached.Request, _fullUncached.Connection, BridgeHost.Handler);
 
     /// <summary>Authentication middleware only.</summary>
     [Benchmark]
-    public Task<EventOutcome> AuthenticationOnly() => _authOnly.Bridge.RunAsync(_authOnly.Request, _authOnly.Connection, BridgeHost.Handler);
+    public Task AuthenticationOnly() => _authOnly.Bridge.RunAsync(_authOnly.Request, _authOnly.Connection, BridgeHost.Handler);
 
     /// <summary>No middleware: context build, scope and ambient binding only.</summary>
     [Benchmark]
-    public Task<EventOutcome> NoMiddleware() => _floor.Bridge.RunAsync(_floor.Request, _floor.Connection, BridgeHost.Handler);
+    public Task NoMiddleware() => _floor.Bridge.RunAsync(_floor.Request, _floor.Connection, BridgeHost.Handler);
 }

@@ -14,7 +14,7 @@ namespace Tether.Benchmarks;
 /// </summary>
 internal sealed class BridgeHost : IAsyncDisposable
 {
-    private BridgeHost(WebApplication app, EventRequest request, EventConnection connection)
+    private BridgeHost(WebApplication app, EventRequest request, ConnectionState connection)
     {
         App = app;
         Request = request;
@@ -28,7 +28,7 @@ internal sealed class BridgeHost : IAsyncDisposable
 
     public EventRequest Request { get; }
 
-    public EventConnection Connection { get; }
+    public ConnectionState Connection { get; }
 
     public static async Task<BridgeHost> StartAsync(bool session, bool authentication, TimeSpan unprotectCache, bool revocable = false)
     {
@@ -60,7 +60,7 @@ internal sealed class BridgeHost : IAsyncDisposable
         handshake.Request.Headers.Accept = "*/*";
         handshake.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
         var request = EventRequest.FromHttpContext(handshake, "/search?q=shoe");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
 
         // Sign in and establish the session the way an app does, so the jar holds a real ticket and session cookie.
         await app.Services.GetRequiredService<IEventBridge>().RunAsync(request, connection, async context =>

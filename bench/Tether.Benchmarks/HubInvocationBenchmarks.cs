@@ -69,7 +69,7 @@ public class HubInvocationBenchmarks
     {
         var handshake = new DefaultHttpContext();
         handshake.Request.Host = new HostString("shop.example");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         var request = EventRequest.FromHttpContext(handshake, "/");
         var bridge = _app.Services.GetRequiredService<IEventBridge>();
         await bridge.RunAsync(request, connection, async context =>

@@ -92,23 +92,7 @@ public static class TetherApplicationBuilderExtensions
             return BindAsync(context, next);
         });
 
-        var events = app.New();
-        if (options.UseSession)
-        {
-            // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
-            // does not decrypt the same session cookie on every event.
-            events.UseMiddleware<SessionMiddleware>(
-                EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options));
-        }
-
-        if (options.UseAuthentication)
-        {
-            events.UseAuthentication();
-        }
-
-        configureEvents?.Invoke(events);
-        events.Run(EventPipeline.TerminalAsync);
-        pipeline.Build(events.Build());
+        pipeline.Build(app, options, configureEvents);
 
         return app;
     }

@@ -2,11 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Tether;
 
-/// <summary>
-/// Returned by <c>AddTether()</c>; Tether's adapters add themselves through extension methods on it.
-/// </summary>
+/// <summary>The <see cref="ITetherBuilder"/> of <c>AddTether()</c>.</summary>
 /// <param name="services">The app's services.</param>
-public sealed class TetherBuilder(IServiceCollection services)
+internal sealed class TetherBuilder(IServiceCollection services) : ITetherBuilder
 {
     /// <summary>The app's services.</summary>
     public IServiceCollection Services { get; } = services;

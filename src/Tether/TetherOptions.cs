@@ -25,10 +25,16 @@ public class TetherOptions
     public int MaxHeaderCount { get; set; } = 100;
 
     /// <summary>
-    /// The most bytes of headers (and, separately, of cookies) copied from a handshake or kept from responses
-    /// in a connection's cookie jar. Defaults to 32 KB, Kestrel's own limit.
+    /// The most bytes of request headers (the <c>Cookie</c> header aside) copied from a handshake into events.
+    /// Defaults to 32 KB, Kestrel's own limit.
     /// </summary>
     public int MaxHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// The most bytes of cookies copied from a handshake, and, separately, kept in a connection's cookie jar from what
+    /// its events set. Defaults to 32 KB, Kestrel's own limit for the request headers that carry them.
+    /// </summary>
+    public int MaxCookiesTotalSize { get; set; } = 32 * 1024;
 
     /// <summary>
     /// The longest page location a client may report; events at a longer one are refused. Defaults to 8 KB, Kestrel's

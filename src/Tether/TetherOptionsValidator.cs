@@ -22,6 +22,11 @@ internal sealed class TetherOptionsValidator : IValidateOptions<TetherOptions>
             Fail($"TetherOptions.MaxHeadersTotalSize must be 0 or more, but is {options.MaxHeadersTotalSize}.");
         }
 
+        if (options.MaxCookiesTotalSize < 0)
+        {
+            Fail($"TetherOptions.MaxCookiesTotalSize must be 0 or more, but is {options.MaxCookiesTotalSize}.");
+        }
+
         if (options.MaxLocationLength < 1)
         {
             Fail($"TetherOptions.MaxLocationLength must be 1 or more, but is {options.MaxLocationLength}.");

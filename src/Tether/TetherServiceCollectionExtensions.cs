@@ -15,8 +15,8 @@ public static class TetherServiceCollectionExtensions
     /// Adds the services of Tether's event bridge. Call <c>app.UseTether()</c> to build the event pipeline.
     /// </summary>
     /// <param name="services">The <see cref="IServiceCollection"/> to add the services to.</param>
-    /// <returns>A <see cref="TetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
-    public static TetherBuilder AddTether(this IServiceCollection services)
+    /// <returns>A <see cref="ITetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
+    public static ITetherBuilder AddTether(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<TetherOptions>().ValidateOnStart();
@@ -26,7 +26,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieAuthenticationEventCaching>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         return new TetherBuilder(services);
     }
 
@@ -35,8 +35,8 @@ public static class TetherServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The <see cref="IServiceCollection"/> to add the services to.</param>
     /// <param name="configure">Configures <see cref="TetherOptions"/>.</param>
-    /// <returns>A <see cref="TetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
-    public static TetherBuilder AddTether(this IServiceCollection services, Action<TetherOptions> configure)
+    /// <returns>A <see cref="ITetherBuilder"/> to add adapters (Blazor, SignalR) to.</returns>
+    public static ITetherBuilder AddTether(this IServiceCollection services, Action<TetherOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         var builder = services.AddTether();

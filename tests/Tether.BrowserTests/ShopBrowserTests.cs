@@ -268,6 +268,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
                 let lastReport = null;
                 const connection = {
                     state: "Connected",
+                    on() {},
                     invoke(method, ...args) {
                         calls.push(method + " " + (args[0] ?? ""));
                         if (method === "tether:location" && lastReport === null) {

@@ -22,10 +22,10 @@ public static class TetherRevocableSignInExtensions
     /// The records live in the app's <c>IDistributedCache</c>, beside the sessions: scale out with a shared cache and a
     /// shared <see cref="ISignInRevocationBus"/>. Tickets issued before this was turned on are no longer accepted.
     /// </remarks>
-    /// <param name="builder">The <see cref="TetherBuilder"/> from <c>AddTether()</c>.</param>
+    /// <param name="builder">The <see cref="ITetherBuilder"/> from <c>AddTether()</c>.</param>
     /// <param name="configure">Configures <see cref="RevocableSignInOptions"/>.</param>
     /// <returns>The <paramref name="builder"/>.</returns>
-    public static TetherBuilder AddRevocableSignIn(this TetherBuilder builder, Action<RevocableSignInOptions>? configure = null)
+    public static ITetherBuilder AddRevocableSignIn(this ITetherBuilder builder, Action<RevocableSignInOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;

@@ -22,7 +22,7 @@ public abstract class AppState
 
     /// <summary>The request of the event running now.</summary>
     /// <exception cref="InvalidOperationException">No event is running.</exception>
-    public HttpRequest Request => Current.Request() ?? throw RequestProxy.NotInEvent();
+    public HttpRequest Request => Current.Request() ?? throw AmbientRequest.NotInEvent();
 
     /// <summary>The user of the event running now, authenticated afresh for it.</summary>
     /// <exception cref="InvalidOperationException">No event is running.</exception>

@@ -17,7 +17,7 @@ namespace Tether.Components;
 /// </summary>
 /// <remarks>
 /// The circuit's handshake data comes from the HTTP request that carries its SignalR connection (the WebSocket
-/// upgrade, or the long-polling request), which Blazor does not expose to circuits; <see cref="CircuitActivityHubFilter"/>
+/// upgrade, or the long-polling request), which Blazor does not expose to circuits; <see cref="ComponentHubCallFilter"/>
 /// hands it over on the async flow of each <c>ComponentHub</c> call. That request is the one .NET keeps alive, unpooled,
 /// for as long as the connection lasts, and a reconnect brings a new one with the browser's current cookies.
 /// </remarks>
@@ -30,7 +30,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private readonly AppStateTracker _states;
     private readonly ILogger<TetherCircuitHandler> _logger;
     private readonly TetherOptions _options;
-    private readonly EventConnection _connection;
+    private readonly ConnectionState _connection;
     private readonly CircuitUser _user;
     private readonly ConnectionSignIn? _signIn;
     private readonly bool _redirectToLoginOnRevocation;
@@ -58,7 +58,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _states = states;
         _logger = logger;
         _options = options.Value;
-        _connection = new EventConnection(options.Value);
+        _connection = new ConnectionState(options.Value);
         _user = new CircuitUser(services.GetService<AuthenticationStateProvider>());
         _signIn = ConnectionSignIn.Create(services, OnSignInRevoked);
         _redirectToLoginOnRevocation = services.GetService<IOptions<RevocableSignInOptions>>()?.Value.RedirectCircuitsToLogin == true;
@@ -88,7 +88,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
     private Task HandleAsync(CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
     {
-        var activity = CircuitActivity.Current;
+        var activity = ComponentHubCall.Current;
         if (activity is { IsPassive: true })
         {
             Log.Activity(_logger, activity.HubMethod, "passive");
@@ -108,7 +108,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         return RunAsync(RequestAt(handshake, Location()), activity, context, next);
     }
 
-    private async Task RunAsync(EventRequest request, CircuitActivity? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    private async Task RunAsync(EventRequest request, ComponentHubCall? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
     {
         EventOutcome outcome;
         try
@@ -227,7 +227,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     }
 
     // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run, without a context.
-    private static Task RunVetoedAsync(CircuitActivity? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    private static Task RunVetoedAsync(ComponentHubCall? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
         => activity is { IsUserEvent: true } ? Task.CompletedTask : next(context);
 
     private EventRequest? Handshake(HttpContext? connection)

@@ -17,15 +17,15 @@ public static class TetherComponentsExtensions
     /// Runs every inbound activity of every Blazor Interactive Server circuit (UI events, JS-to-.NET calls, location
     /// changes) through Tether's event pipeline. Render acknowledgements and JS-call replies skip it.
     /// </summary>
-    /// <param name="builder">The <see cref="TetherBuilder"/> from <c>AddTether()</c>.</param>
+    /// <param name="builder">The <see cref="ITetherBuilder"/> from <c>AddTether()</c>.</param>
     /// <returns>The <paramref name="builder"/>.</returns>
-    public static TetherBuilder AddInteractiveServer(this TetherBuilder builder)
+    public static ITetherBuilder AddInteractiveServer(this ITetherBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, TetherCircuitHandler>());
         services.TryAddScoped<AppStateTracker>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, CircuitActivityHubOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, ComponentHubCallFilterSetup>());
         services.TryAddSingleton<InteractiveServerRegistration>();
         return builder;
     }

@@ -135,7 +135,7 @@ internal sealed partial class TetherHubFilter(
 
     public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
     {
-        if (IsComponentHub(context.Hub) || HubEventConnection.Find(context.Context) is not { } state)
+        if (IsComponentHub(context.Hub) || BridgedHubConnection.Find(context.Context) is not { } state)
         {
             return next(context, exception);
         }
@@ -144,9 +144,9 @@ internal sealed partial class TetherHubFilter(
         return RunLifetimeAsync(state, context, nameof(Hub.OnDisconnectedAsync), c => next(c, exception));
     }
 
-    private HubEventConnection Connect(HubCallerContext caller, Hub hub)
+    private BridgedHubConnection Connect(HubCallerContext caller, Hub hub)
     {
-        var state = HubEventConnection.GetOrCreate(caller, _options);
+        var state = BridgedHubConnection.GetOrCreate(caller, _options);
         if (state.Connection.Handoff is null && handoff.Enabled)
         {
             // The client is told through the hub's context rather than the hub instance, which is gone after the call.
@@ -162,7 +162,7 @@ internal sealed partial class TetherHubFilter(
         return state;
     }
 
-    private async Task RunLifetimeAsync(HubEventConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
+    private async Task RunLifetimeAsync(BridgedHubConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
     {
         var outcome = await bridge.RunAsync(
             new EventOrigin(Transport, context.Context.ConnectionId, "HubMethod", method),

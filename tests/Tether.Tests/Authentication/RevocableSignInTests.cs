@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tether.Authentication;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 using static Tether.Ambient;
 
@@ -84,7 +84,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         {
             using var browser = _app.NewBrowser();
             await browser.GetAsync("/signin?name=trial" + trial);
-            var connection = new EventConnection();
+            var connection = new ConnectionState();
             var request = await browser.HandshakeAsync("/page");
             await _app.Bridge.RunAsync(request, connection, _ =>
             {
@@ -191,7 +191,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         await browser.GetAsync("/signin?name=customer");
         await browser.GetAsync("/session/set?key=cart=&value=customer-socks".Replace("cart=", "cart"));
         var oldTab = await browser.HandshakeAsync("/profile");
-        var oldConnection = new EventConnection();
+        var oldConnection = new ConnectionState();
         await _app.Bridge.RunAsync(oldTab, oldConnection, _ =>
         {
             Assert.Equal("customer-socks", Request.Session.GetString("cart"));
@@ -243,7 +243,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         await browser.GetAsync("/signin?name=dora");
         await browser.GetAsync("/session/set?key=secret&value=dora-data");
         var request = await browser.HandshakeAsync("/");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         await _app.NewBrowser().GetAsync("/revoke-user?name=dora");
 
         string? secret = "unset";
@@ -312,7 +312,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         try
         {
             // The session store is the same cache, so the session fails too, with its own typed error.
-            await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new EventConnection(), _ => Task.CompletedTask));
+            await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ => Task.CompletedTask));
             var error = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync<Whoami>("Whoami"));
             Assert.Contains("session store is unavailable", error.Message, StringComparison.Ordinal);
             Assert.Equal(HubConnectionState.Connected, hub.State);
@@ -331,7 +331,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         for (var i = 0; i < requests.Length; i++)
         {
             var index = i;
-            await _app.Bridge.RunAsync(requests[i], new EventConnection(), _ =>
+            await _app.Bridge.RunAsync(requests[i], new ConnectionState(), _ =>
             {
                 users[index] = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
                 return Task.CompletedTask;

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.SignalR.Client;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Authentication;

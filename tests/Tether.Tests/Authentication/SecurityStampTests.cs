@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 
 namespace Tether.Tests.Authentication;
 
@@ -88,7 +88,7 @@ public sealed class SecurityStampTests : IAsyncLifetime
         var users = new List<string>();
         foreach (var request in requests)
         {
-            await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+            await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
             {
                 users.Add(Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name! : "-");
                 return Task.CompletedTask;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Authentication;
@@ -44,7 +44,7 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
 
         _cache.SignInRecordsDown = true;
         string? user = "unset";
-        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             user = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
             return Task.CompletedTask;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.JSInterop;
 using Tether.Components;
 using Tether.Tests.Authentication;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 
 namespace Tether.Tests.Components;
 
@@ -205,14 +205,14 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
                 handler();
                 return Task.CompletedTask;
             };
-            CircuitActivity.Current = new CircuitActivity(hubMethod, _handshake);
+            ComponentHubCall.Current = new ComponentHubCall(hubMethod, _handshake);
             try
             {
                 return _pipeline(_context);
             }
             finally
             {
-                CircuitActivity.Current = null;
+                ComponentHubCall.Current = null;
             }
         }
 

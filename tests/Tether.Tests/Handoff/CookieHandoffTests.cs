@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Internal;
 using Microsoft.Extensions.Options;
 using Tether.Handoff;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Handoff;

@@ -69,9 +69,9 @@ public sealed class JarOnItsWayTests
         Assert.Equal("old", connection.Cookies(s_oldHandshake)[".AspNetCore.Session"]);
     }
 
-    private static (EventConnection Connection, ManualClock Clock) Connection()
+    private static (ConnectionState Connection, ManualClock Clock) Connection()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        return (new EventConnection(new TetherOptions { TimeProvider = clock }), clock);
+        return (new ConnectionState(new TetherOptions { TimeProvider = clock }), clock);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 
 namespace Tether.Tests.SignalR;
 

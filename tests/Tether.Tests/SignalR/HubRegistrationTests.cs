@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Tether.Tests.Core;
+using Tether.Tests.Events;
 
 namespace Tether.Tests.SignalR;
 

@@ -15,13 +15,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 /// <summary>
 /// A real Kestrel app on 127.0.0.1 with cookie authentication and session over the distributed memory cache, whose
 /// HTTP endpoints sign users in and read and write the session, and capture handshakes as <see cref="EventRequest"/>s.
 /// </summary>
-public sealed class CoreTestApp : IAsyncDisposable
+internal sealed class CoreTestApp : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, EventRequest> _handshakes;
 

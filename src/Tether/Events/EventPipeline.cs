@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.Authentication;
 
@@ -19,7 +22,30 @@ internal sealed class EventPipeline
 
     public bool IsBuilt => _application is not null;
 
-    public void Build(RequestDelegate application) => _application = application;
+    /// <summary>
+    /// Builds the branch every event runs through: the app's own <c>SessionMiddleware</c> and
+    /// <c>AuthenticationMiddleware</c>, then the middleware the app adds for events, then <see cref="TerminalAsync"/>.
+    /// </summary>
+    public void Build(IApplicationBuilder app, TetherOptions options, Action<IApplicationBuilder>? configureEvents)
+    {
+        var events = app.New();
+        if (options.UseSession)
+        {
+            // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
+            // does not decrypt the same session cookie on every event.
+            events.UseMiddleware<SessionMiddleware>(
+                EventDataProtectionProvider.For(app.ApplicationServices.GetRequiredService<IDataProtectionProvider>(), options));
+        }
+
+        if (options.UseAuthentication)
+        {
+            events.UseAuthentication();
+        }
+
+        configureEvents?.Invoke(events);
+        events.Run(TerminalAsync);
+        _application = events.Build();
+    }
 
     public static async Task TerminalAsync(HttpContext context)
     {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Tests.SignalR;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public sealed class LoggingTests : IAsyncLifetime, IDisposable
 {
@@ -33,8 +33,8 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
         var ticket = zoe.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
         var tampered = ticket[..^4] + (ticket[^4] == 'A' ? 'B' : 'A') + ticket[^3..];
         var request = await _app.HandshakeAsync($".AspNetCore.Cookies={tampered}", "/");
-        var first = new EventConnection();
-        var second = new EventConnection();
+        var first = new ConnectionState();
+        var second = new ConnectionState();
 
         for (var i = 0; i < 3; i++)
         {

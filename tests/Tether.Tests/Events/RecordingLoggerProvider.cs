@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 /// <summary>
 /// Keeps what Tether logs, with the log scopes that were active, so tests can count warnings and read an event's scope.

@@ -12,7 +12,7 @@ namespace Tether;
 /// Without it an anonymous connection would get a new, empty session on every event.
 /// Adapters create one per Blazor circuit or SignalR connection; it is safe for concurrent events.
 /// </remarks>
-public sealed class EventConnection
+internal sealed class ConnectionState
 {
     private readonly Lock _lock = new();
     private readonly int _maxSize;
@@ -26,10 +26,10 @@ public sealed class EventConnection
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
-    public EventConnection(TetherOptions? options = null)
+    public ConnectionState(TetherOptions? options = null)
     {
         options ??= TetherOptions.Default;
-        _maxSize = options.MaxHeadersTotalSize;
+        _maxSize = options.MaxCookiesTotalSize;
         _time = options.TimeProvider;
         UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }

@@ -9,7 +9,7 @@ namespace Tether;
 /// A configure step, so it runs before the framework's post-configure step builds the ticket format from it; an app
 /// that sets its own provider later keeps it, uncached.
 /// </summary>
-internal sealed class CookieAuthenticationEventCaching(IDataProtectionProvider provider, IOptions<TetherOptions> options)
+internal sealed class CookieUnprotectCacheSetup(IDataProtectionProvider provider, IOptions<TetherOptions> options)
     : IConfigureNamedOptions<CookieAuthenticationOptions>
 {
     public void Configure(string? name, CookieAuthenticationOptions cookie)

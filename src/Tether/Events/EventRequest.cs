@@ -15,7 +15,7 @@ namespace Tether;
 /// handshake <see cref="HttpContext"/> is kept, because that context is recycled by the server once the
 /// handshake completes.
 /// </remarks>
-public sealed class EventRequest
+internal sealed class EventRequest
 {
     // Hop-by-hop and WebSocket handshake headers describe the socket, not the page, and must not leak into
     // a synthetic request where middleware could mistake it for an upgrade.
@@ -133,7 +133,7 @@ public sealed class EventRequest
         {
             // As with headers: one oversized cookie is left out on its own; the ones after it still fit.
             var size = name.Length + value.Length;
-            if (cookieBytes + size > options.MaxHeadersTotalSize)
+            if (cookieBytes + size > options.MaxCookiesTotalSize)
             {
                 continue;
             }

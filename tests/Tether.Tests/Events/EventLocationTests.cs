@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public class EventLocationTests
 {

@@ -10,5 +10,5 @@ public static class Ambient
     /// The request of the socket event running now. Reading any of its members outside an event throws an
     /// <see cref="InvalidOperationException"/>.
     /// </summary>
-    public static RequestProxy Request { get; } = new();
+    public static AmbientRequest Request { get; } = new();
 }

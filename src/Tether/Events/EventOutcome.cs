@@ -10,7 +10,7 @@ namespace Tether;
 /// </param>
 /// <param name="StatusCode">The status code the pipeline set; 200 when the handler ran.</param>
 /// <param name="Location">The <c>Location</c> a middleware redirected to, if any.</param>
-public readonly record struct EventOutcome(bool HandlerRan, int StatusCode, string? Location)
+internal readonly record struct EventOutcome(bool HandlerRan, int StatusCode, string? Location)
 {
     /// <summary>The middleware redirected (a 3xx status with a <c>Location</c>).</summary>
     public bool IsRedirect => !HandlerRan && StatusCode is >= 300 and < 400 && Location is not null;

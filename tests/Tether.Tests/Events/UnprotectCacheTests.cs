@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.Tests.SignalR;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public sealed class UnprotectCacheTests : IAsyncLifetime
 {
@@ -27,7 +27,7 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         using var alice = _app.NewBrowser();
         await alice.GetAsync("/signin?name=alice");
         var request = await alice.HandshakeAsync("/");
-        var connection = new EventConnection(_app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value);
+        var connection = new ConnectionState(_app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value);
         var before = _counting.Unprotects;
 
         for (var i = 0; i < 10; i++)
@@ -44,7 +44,7 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         Assert.Equal(1, _counting.Unprotects - before);
 
         // Another connection has a cache of its own.
-        await _app.Bridge.RunAsync(request, new EventConnection(), _ => Task.CompletedTask);
+        await _app.Bridge.RunAsync(request, new ConnectionState(), _ => Task.CompletedTask);
         Assert.Equal(2, _counting.Unprotects - before);
     }
 
@@ -55,7 +55,7 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         await bob.GetAsync("/signin?name=bob");
         var request = await bob.HandshakeAsync("/");
         var options = _app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value;
-        var connection = new EventConnection(options);
+        var connection = new ConnectionState(options);
         Assert.Equal("bob", await UserAsync(request, connection));
 
         _app.App.Services.GetRequiredService<IKeyManager>().RevokeAllKeys(DateTimeOffset.UtcNow.AddMinutes(1), "test");
@@ -63,7 +63,7 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         // Data Protection refreshes its key ring in the background, so revocation lands a moment later for everyone.
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
-            while (await UserAsync(request, new EventConnection(options)) is not null)
+            while (await UserAsync(request, new ConnectionState(options)) is not null)
             {
                 await Task.Delay(20, timeout.Token);
             }
@@ -75,7 +75,7 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         Assert.Null(await UserAsync(request, connection));
     }
 
-    private async Task<string?> UserAsync(EventRequest request, EventConnection connection)
+    private async Task<string?> UserAsync(EventRequest request, ConnectionState connection)
     {
         string? name = null;
         await _app.Bridge.RunAsync(request, connection, _ =>

@@ -19,7 +19,7 @@ internal sealed class EventBridge(
 
     public Task<EventOutcome> RunAsync(
         EventRequest request,
-        EventConnection? connection,
+        ConnectionState? connection,
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices = null,
         CancellationToken cancellationToken = default)
@@ -29,7 +29,7 @@ internal sealed class EventBridge(
     public async Task<EventOutcome> RunAsync(
         EventOrigin origin,
         EventRequest request,
-        EventConnection? connection,
+        ConnectionState? connection,
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices,
         CancellationToken cancellationToken)
@@ -120,7 +120,7 @@ internal sealed class EventBridge(
 
     private static DefaultHttpContext CreateContext(
         EventRequest request,
-        EventConnection? connection,
+        ConnectionState? connection,
         EventResponseFeature response,
         EventFeature feature,
         IServiceProvider services,
@@ -166,7 +166,7 @@ internal sealed class EventBridge(
         return new DefaultHttpContext(features);
     }
 
-    private async Task ReportAuthenticationFailureAsync(HttpContext context, EventConnection? connection)
+    private async Task ReportAuthenticationFailureAsync(HttpContext context, ConnectionState? connection)
     {
         // The default scheme's handler is scoped to this event and caches its result, so this re-reads no cookie.
         var schemes = context.RequestServices.GetService<IAuthenticationSchemeProvider>();

@@ -7,13 +7,13 @@ namespace Tether.SignalR;
 /// What Tether keeps for one SignalR connection, in <see cref="HubCallerContext.Items"/>: the handshake snapshot, the
 /// page location the client last reported, and the cookie jar.
 /// </summary>
-internal sealed class HubEventConnection(EventRequest handshake, TetherOptions options)
+internal sealed class BridgedHubConnection(EventRequest handshake, TetherOptions options)
 {
     private static readonly object s_key = new();
 
     private EventRequest? _request;
 
-    public EventConnection Connection { get; } = new(options);
+    public ConnectionState Connection { get; } = new(options);
 
     /// <summary>The sign-in the connection's latest call ran as, when sign-ins are revocable.</summary>
     public ConnectionSignIn? SignIn { get; set; }
@@ -23,10 +23,10 @@ internal sealed class HubEventConnection(EventRequest handshake, TetherOptions o
     public void SetLocation(string? location)
         => Volatile.Write(ref _request, handshake.WithLocation(location ?? "/", options));
 
-    public static HubEventConnection? Find(HubCallerContext context)
-        => context.Items.TryGetValue(s_key, out var value) ? value as HubEventConnection : null;
+    public static BridgedHubConnection? Find(HubCallerContext context)
+        => context.Items.TryGetValue(s_key, out var value) ? value as BridgedHubConnection : null;
 
-    public static HubEventConnection GetOrCreate(HubCallerContext context, TetherOptions options)
+    public static BridgedHubConnection GetOrCreate(HubCallerContext context, TetherOptions options)
     {
         if (Find(context) is { } existing)
         {
@@ -36,7 +36,7 @@ internal sealed class HubEventConnection(EventRequest handshake, TetherOptions o
         var http = context.GetHttpContext()
             ?? throw new InvalidOperationException("Tether needs the HTTP request of the hub connection, which this transport does not provide.");
         var location = http.Request.Query[TetherHubFilter.LocationQueryKey];
-        var state = new HubEventConnection(EventRequest.FromHttpContext(http, location.Count == 1 ? location[0] : null, options), options);
+        var state = new BridgedHubConnection(EventRequest.FromHttpContext(http, location.Count == 1 ? location[0] : null, options), options);
         context.Items[s_key] = state;
         return state;
     }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using static Tether.Ambient;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public sealed class EventBridgeTests : IAsyncLifetime
 {
@@ -38,7 +38,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
 
         string? name = null, tenant = null, cart = null;
         var admin = false;
-        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             name = Current.User().Identity?.Name;
             tenant = Current.User().FindFirstValue("tenant");
@@ -62,7 +62,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         await bob.GetAsync("/session/set?key=seen&value=yes");
         var request = await bob.HandshakeAsync("/billing");
 
-        await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             Request.Session.SetString("last_payment_status", "pending");
             return Task.CompletedTask;
@@ -82,7 +82,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
 
         HttpRequest? seen = null;
         string? path = null, q = null, page = null, trace = null, language = null, authCookie = null, remoteIp = null, host = null, scheme = null;
-        await _app.Bridge.RunAsync(request, new EventConnection(), context =>
+        await _app.Bridge.RunAsync(request, new ConnectionState(), context =>
         {
             seen = Current.Request();
             path = Request.Path.Value;
@@ -142,7 +142,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
 
         ClaimsPrincipal? user = null;
         string? secret = "unset";
-        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             user = Current.User();
             secret = Current.Session()!.GetString("secret");
@@ -162,7 +162,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         var release = new TaskCompletionSource();
         HttpRequest? seenByLeak = new DefaultHttpContext().Request;
 
-        await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             Assert.NotNull(Current.Request());
 
@@ -185,7 +185,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         await leaked!;
         Assert.Null(seenByLeak);
 
-        await Assert.ThrowsAsync<FormatException>(() => _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        await Assert.ThrowsAsync<FormatException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             Assert.NotNull(Current.Request());
             throw new FormatException("handler failed");
@@ -214,7 +214,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
             {
                 for (var i = 0; i < 50; i++)
                 {
-                    var connection = new EventConnection();
+                    var connection = new ConnectionState();
                     events.Add(Task.Run(() => _app.Bridge.RunAsync(request, connection, async _ =>
                     {
                         await Task.Yield();
@@ -240,7 +240,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         var request = await _app.HandshakeAsync(null, "/members-only");
         var ran = false;
 
-        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             ran = true;
             return Task.CompletedTask;
@@ -261,7 +261,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         var request = await erin.HandshakeAsync("/forbidden");
         var ran = false;
 
-        var outcome = await _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             ran = true;
             return Task.CompletedTask;
@@ -278,7 +278,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     public async Task An_anonymous_connection_keeps_one_session_across_its_events()
     {
         var request = await _app.HandshakeAsync(null, "/");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         var writesBefore = _app.Cache.Writes.Count;
 
         await _app.Bridge.RunAsync(request, connection, _ =>
@@ -310,7 +310,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         await ivy.GetAsync("/signin?name=ivy");
         await ivy.GetAsync("/session/set?key=cart&value=1+hat");
         var request = await ivy.HandshakeAsync("/");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         await _app.Bridge.RunAsync(request, connection, _ => Task.CompletedTask);
         var (reads, refreshes, writes) = (_app.Cache.Reads, _app.Cache.Refreshes, _app.Cache.Writes.Values.Sum());
 
@@ -335,7 +335,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         await frank.GetAsync("/session/set?key=x&value=y");
         var request = await frank.HandshakeAsync("/pay");
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             Request.Session.SetString("step", "charged");
             throw new InvalidOperationException("payment provider failed");
@@ -374,7 +374,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         try
         {
             var ran = false;
-            var error = await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+            var error = await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
             {
                 ran = true;
                 return Task.CompletedTask;
@@ -398,7 +398,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
         await hal.GetAsync("/session/set?key=k&value=v");
         var request = await hal.HandshakeAsync("/");
 
-        var error = await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new EventConnection(), _ =>
+        var error = await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
             Request.Session.SetString("k", "changed");
             _app.Cache.Down = true;

@@ -7,7 +7,7 @@ namespace Tether.Components;
 /// <see cref="TetherCircuitHandler"/>. It does not bridge anything itself: the hub call only queues the circuit's work,
 /// which runs after the call returns, so a hub filter cannot wrap a Blazor event (dotnet/aspnetcore#30115).
 /// </summary>
-internal sealed class CircuitActivityHubFilter : IHubFilter
+internal sealed class ComponentHubCallFilter : IHubFilter
 {
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
 
@@ -15,7 +15,7 @@ internal sealed class CircuitActivityHubFilter : IHubFilter
     {
         if (invocationContext.Hub.GetType().FullName == ComponentHubTypeName)
         {
-            CircuitActivity.Current = new CircuitActivity(invocationContext.HubMethodName, invocationContext.Context.GetHttpContext());
+            ComponentHubCall.Current = new ComponentHubCall(invocationContext.HubMethodName, invocationContext.Context.GetHttpContext());
         }
 
         return next(invocationContext);

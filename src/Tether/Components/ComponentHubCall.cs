@@ -3,15 +3,15 @@ using Microsoft.AspNetCore.Http;
 namespace Tether.Components;
 
 /// <summary>
-/// What the circuit's hub call was, carried on the async flow from <see cref="CircuitActivityHubFilter"/> to
+/// What the circuit's hub call was, carried on the async flow from <see cref="ComponentHubCallFilter"/> to
 /// <see cref="TetherCircuitHandler"/>. Every <c>ComponentHub</c> method starts its circuit work fire-and-forget from inside
 /// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
 /// </summary>
-internal sealed class CircuitActivity(string hubMethod, HttpContext? connection)
+internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection)
 {
-    private static readonly AsyncLocal<CircuitActivity?> s_current = new();
+    private static readonly AsyncLocal<ComponentHubCall?> s_current = new();
 
-    public static CircuitActivity? Current
+    public static ComponentHubCall? Current
     {
         get => s_current.Value;
         set => s_current.Value = value;

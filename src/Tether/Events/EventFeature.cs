@@ -5,10 +5,10 @@ namespace Tether;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// </summary>
-internal sealed class EventFeature(Func<HttpContext, Task> handler, EventConnection? connection)
+internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionState? connection)
 {
     /// <summary>The connection the event belongs to, if any.</summary>
-    public EventConnection? Connection { get; } = connection;
+    public ConnectionState? Connection { get; } = connection;
 
     public Func<HttpContext, Task> Handler { get; } = handler;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Distributed;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 /// <summary>
 /// The real distributed memory cache, plus a record of the keys written to it, so tests can count session entries.

@@ -1,6 +1,6 @@
 using Tether.Tests.SignalR;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public sealed class ReconnectTests : IAsyncLifetime
 {
@@ -22,7 +22,7 @@ public sealed class ReconnectTests : IAsyncLifetime
         using var mia = _app.NewBrowser();
         await mia.GetAsync("/signin?name=mia");
         var first = await mia.HandshakeAsync("/");
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         connection.Rebase(first.Cookies); // as the circuit handler does with every handshake of a circuit
 
         // Past half the ticket's lifetime the cookie handler renews it; a socket cannot deliver it, so the jar keeps it.
@@ -37,7 +37,7 @@ public sealed class ReconnectTests : IAsyncLifetime
         Assert.Null(await UserAsync(second, connection));
     }
 
-    private async Task<string?> UserAsync(EventRequest request, EventConnection connection)
+    private async Task<string?> UserAsync(EventRequest request, ConnectionState connection)
     {
         string? name = null;
         await _app.Bridge.RunAsync(request, connection, _ =>

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public class LimitsTests
 {
@@ -29,9 +29,9 @@ public class LimitsTests
     }
 
     [Fact]
-    public void The_cookie_jar_of_a_connection_stays_within_the_header_size_limit()
+    public void The_cookie_jar_of_a_connection_stays_within_the_cookie_size_limit()
     {
-        var connection = new EventConnection(new TetherOptions { MaxHeadersTotalSize = 4096 });
+        var connection = new ConnectionState(new TetherOptions { MaxCookiesTotalSize = 4096 });
         for (var i = 0; i < 100; i++)
         {
             connection.Absorb([$"c{i}={new string('x', 500)}; path=/; httponly"]);
@@ -44,7 +44,7 @@ public class LimitsTests
     [Fact]
     public void A_cookie_the_pipeline_deletes_is_no_longer_sent()
     {
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         var handshake = new Dictionary<string, string> { [".AspNetCore.Session"] = "old", ["theme"] = "dark" };
 
         connection.Absorb([".AspNetCore.Session=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/"]);
@@ -60,7 +60,7 @@ public class LimitsTests
         var handshake = new DefaultHttpContext();
         handshake.Request.Headers.Cookie = $"huge={new string('h', 40 * 1024)}; .AspNetCore.Session=s1; theme=dark";
 
-        var request = EventRequest.FromHttpContext(handshake, "/", new TetherOptions { MaxHeadersTotalSize = 32 * 1024 });
+        var request = EventRequest.FromHttpContext(handshake, "/", new TetherOptions { MaxCookiesTotalSize = 32 * 1024 });
 
         Assert.False(request.Cookies.ContainsKey("huge"));
         Assert.Equal("s1", request.Cookies[".AspNetCore.Session"]);
@@ -70,7 +70,7 @@ public class LimitsTests
     [Fact]
     public void A_cookie_the_browser_deleted_before_a_reconnect_leaves_the_jar_too()
     {
-        var connection = new EventConnection();
+        var connection = new ConnectionState();
         var first = new Dictionary<string, string> { [".AspNetCore.Cookies"] = "ticket", [".AspNetCore.Session"] = "s1" };
         connection.Rebase(first);
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether.Components;
 
-namespace Tether.Tests.Core;
+namespace Tether.Tests.Events;
 
 public class StartupValidationTests
 {
@@ -76,6 +76,7 @@ public class StartupValidationTests
     {
         { "MaxHeaderCount", "-1" },
         { "MaxHeadersTotalSize", "-1" },
+        { "MaxCookiesTotalSize", "-1" },
         { "MaxLocationLength", "-5" },
         { "UnprotectCacheDuration", "-00:00:01" },
         { "AllowedOrigins", "not an origin" },
@@ -97,6 +98,7 @@ public class StartupValidationTests
                 {
                     case "MaxHeaderCount": o.MaxHeaderCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                     case "MaxHeadersTotalSize": o.MaxHeadersTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "MaxCookiesTotalSize": o.MaxCookiesTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                     case "MaxLocationLength": o.MaxLocationLength = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                     case "UnprotectCacheDuration": o.UnprotectCacheDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                     default: o.AllowedOrigins.Add(value); break;

@@ -8,9 +8,9 @@ namespace Tether;
 /// Reads the request of whichever socket event is running on the calling async flow. One instance serves every event;
 /// it holds no state of its own. Get it from <see cref="Ambient.Request"/>.
 /// </summary>
-public sealed class RequestProxy
+public sealed class AmbientRequest
 {
-    internal RequestProxy()
+    internal AmbientRequest()
     {
     }
 

@@ -10,7 +10,7 @@ namespace Tether;
 /// <remarks>
 /// Tether's Blazor and SignalR adapters call it for every event; call it yourself to bridge another transport.
 /// </remarks>
-public interface IEventBridge
+internal interface IEventBridge
 {
     /// <summary>
     /// Runs <paramref name="handler"/> as one event of <paramref name="connection"/>.
@@ -30,7 +30,7 @@ public interface IEventBridge
     /// <exception cref="Exception">Whatever the handler or a middleware threw, after the session was committed and the context cleared.</exception>
     Task<EventOutcome> RunAsync(
         EventRequest request,
-        EventConnection? connection,
+        ConnectionState? connection,
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices = null,
         CancellationToken cancellationToken = default);

@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Tether.Components;
+
+/// <summary>
+/// Adds <see cref="ComponentHubCallFilter"/> to the global hub filters, which Blazor's hub inherits. Registered with
+/// <c>TryAddEnumerable</c>, so the filter is added once however often <c>AddInteractiveServer()</c> is called.
+/// </summary>
+internal sealed class ComponentHubCallFilterSetup : IConfigureOptions<HubOptions>
+{
+    public void Configure(HubOptions options) => options.AddFilter(new ComponentHubCallFilter());
+}
