@@ -14,6 +14,7 @@ namespace Tether.Authentication;
 internal sealed partial class RevocableCookieEvents(
     CookieAuthenticationEvents inner,
     RevocableScheme scheme,
+    SignInStore store,
     IOptions<RevocableSignInOptions> options,
     ILogger<RevocableCookieEvents> logger) : CookieAuthenticationEvents
 {
@@ -31,7 +32,6 @@ internal sealed partial class RevocableCookieEvents(
             return;
         }
 
-        var store = context.HttpContext.RequestServices.GetRequiredService<SignInStore>();
         bool valid;
         try
         {
@@ -70,8 +70,7 @@ internal sealed partial class RevocableCookieEvents(
             lifetime = expires - issued;
         }
 
-        var (signInId, generation) = await http.RequestServices.GetRequiredService<SignInStore>()
-            .BeginAsync(userId, scheme.SecurityStamp(principal), previous, lifetime, http.RequestAborted);
+        var (signInId, generation) = await store.BeginAsync(userId, scheme.SecurityStamp(principal), previous, lifetime, http.RequestAborted);
         context.Properties.Items[SignInIdExtensions.SignInIdKey] = signInId;
         context.Properties.Items[SignInIdExtensions.GenerationKey] = generation;
 
@@ -94,7 +93,7 @@ internal sealed partial class RevocableCookieEvents(
         if (result.Properties?.GetSignInId() is { } signInId)
         {
             // A store failure fails the sign-out: a sign-out that did not revoke must not look as if it did.
-            await http.RequestServices.GetRequiredService<SignInStore>().RevokeSignInAsync(signInId, http.RequestAborted);
+            await store.RevokeSignInAsync(signInId, http.RequestAborted);
         }
 
         await http.RequestServices.GetRequiredService<SessionRotation>().RotateAsync(http, carry: false, clearOld: true, owner: null);

@@ -28,6 +28,7 @@ internal sealed class RevocableCookieOptionsSetup(
                 "Set CookieAuthenticationOptions.Events to an instance instead.");
         }
 
-        cookie.Events = new RevocableCookieEvents(cookie.Events ?? new CookieAuthenticationEvents(), scheme, options, loggers.CreateLogger<RevocableCookieEvents>());
+        var store = (SignInStore)services.GetService(typeof(SignInStore))!;
+        cookie.Events = new RevocableCookieEvents(cookie.Events ?? new CookieAuthenticationEvents(), scheme, store, options, loggers.CreateLogger<RevocableCookieEvents>());
     }
 }

@@ -40,7 +40,7 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
             return true;
         }
 
-        return await user is { } record && UserRecord.Parse(record).Generation == generation;
+        return await user is { } record && UserRecord.HasGeneration(record, generation);
     }
 
     /// <summary>
@@ -124,6 +124,26 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
             var text = Encoding.UTF8.GetString(bytes);
             var separator = text.IndexOf('\n');
             return separator < 0 ? new UserRecord(text, null) : new UserRecord(text[..separator], text[(separator + 1)..]);
+        }
+
+        /// <summary>Whether the record holds <paramref name="generation"/>, read without decoding it (every event does this).</summary>
+        public static bool HasGeneration(byte[] record, string? generation)
+        {
+            if (generation is null || record.Length < generation.Length || (record.Length > generation.Length && record[generation.Length] != '\n'))
+            {
+                return false;
+            }
+
+            // Generations are base64url, so ASCII: one byte per character.
+            for (var i = 0; i < generation.Length; i++)
+            {
+                if (record[i] != generation[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         public byte[] ToBytes() => Encoding.UTF8.GetBytes(Stamp is null ? Generation : Generation + "\n" + Stamp);
