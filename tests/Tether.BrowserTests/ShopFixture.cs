@@ -44,6 +44,10 @@ public sealed class ShopFixture : IAsyncLifetime
         {
             builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
             builder.UseEnvironment("Development");
+
+            // A free port on loopback: UseKestrel(0) alone let the host fall back to its default, port 5000, which
+            // another process may hold.
+            builder.UseUrls("http://127.0.0.1:0");
             builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new SwitchableCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
             builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>
@@ -58,7 +62,7 @@ public sealed class ShopFixture : IAsyncLifetime
                 logging.AddFilter<LogCollector>("Tether", LogLevel.Debug);
             });
         });
-        _factory.UseKestrel(0);
+        _factory.UseKestrel();
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
