@@ -46,6 +46,27 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task An_interactive_sign_out_inside_a_circuit_revokes_too_and_flips_the_users_other_open_tab()
+    {
+        var browser = await shop.NewContextAsync();
+        var first = await shop.NewPageAsync(browser);
+        await SignInAsync(first, Customer, "Customer#2026", "/billing");
+        await WaitInteractiveAsync(first);
+        await Expect(first.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+        var second = await shop.NewPageAsync(browser);
+        await second.GotoAsync("/billing");
+        await WaitInteractiveAsync(second);
+        await Expect(second.Locator("#account-user")).ToHaveTextAsync(Customer);
+
+        await second.ClickAsync("#interactive-sign-out");
+
+        // The sign-out ran in the second tab's event, not over HTTP: it revoked the sign-in all the same.
+        await Expect(first.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        await Expect(first.Locator("#billing-user")).ToHaveTextAsync("a guest");
+        await browser.CloseAsync();
+    }
+
+    [Fact]
     public async Task An_admin_revocation_flips_the_customers_open_tabs()
     {
         var customer = await shop.NewContextAsync();
