@@ -34,6 +34,7 @@ internal static class EventIds
     public const int CircuitRevalidationFailed = 111;
     public const int HubSignedOut = 112;
     public const int HubSignedOutNotDelivered = 113;
+    public const int RevocationNotifyFailed = 114;
 
     public const int CookieHandoffStored = 150;
     public const int CookieHandoffFailed = 151;

@@ -9,12 +9,21 @@ internal sealed class InProcessSignInRevocationBus : ISignInRevocationBus
     public Task PublishAsync(SignInRevocation revocation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(revocation);
+        List<Exception>? failures = null;
         foreach (var handler in Volatile.Read(ref _handlers))
         {
-            handler(revocation);
+            try
+            {
+                handler(revocation);
+            }
+            catch (Exception ex)
+            {
+                // Every subscriber is called; the revocation itself is already stored, so failures are reported, typed.
+                (failures ??= []).Add(ex);
+            }
         }
 
-        return Task.CompletedTask;
+        return failures is null ? Task.CompletedTask : Task.FromException(new AggregateException("A subscriber of the revocation bus failed.", failures));
     }
 
     public IDisposable Subscribe(Action<SignInRevocation> handler)

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -79,8 +81,8 @@ internal sealed partial class RevocableCookieEvents(
             // A new sign-in starts a new session. The same user signing in again keeps the data under the new id, as
             // Django's cycle_key() does; a guest's data is kept only when the app asked for it.
             var before = scheme.UserId(http.User);
-            var carry = before is not null ? before == userId : _options.KeepAnonymousSessionOnSignIn;
-            await http.RequestServices.GetRequiredService<SessionRotation>().RotateAsync(http, carry, clearOld: true, owner: signInId);
+            var sameUser = before is not null && before == userId;
+            await RotateSessionAsync(http, sameUser || (before is null && _options.KeepAnonymousSessionOnSignIn), owner: signInId, carryOwned: sameUser);
         }
     }
 
@@ -88,17 +90,25 @@ internal sealed partial class RevocableCookieEvents(
     {
         var http = context.HttpContext;
 
-        // The handler caches its result for the request, so this reads no cookie twice.
-        var result = await http.AuthenticateAsync(context.Scheme.Name);
-        if (result.Properties?.GetSignInId() is { } signInId)
+        // The ticket as the cookie carries it, not as validation saw it: when the store is down validation rejects the
+        // ticket, and the sign-out must still revoke it, or fail.
+        var cookie = context.Options.CookieManager.GetRequestCookie(http, context.Options.Cookie.Name!);
+        var ticket = string.IsNullOrEmpty(cookie) ? null : context.Options.TicketDataFormat.Unprotect(cookie);
+        if (ticket?.Properties.GetSignInId() is { } signInId)
         {
             // A store failure fails the sign-out: a sign-out that did not revoke must not look as if it did.
             await store.RevokeSignInAsync(signInId, http.RequestAborted);
         }
 
-        await http.RequestServices.GetRequiredService<SessionRotation>().RotateAsync(http, carry: false, clearOld: true, owner: null);
+        await RotateSessionAsync(http, carry: false, owner: null);
         await inner.SigningOut(context);
     }
+
+    // Only when the request has a session: an app without AddSession() has nothing to rotate.
+    private static Task RotateSessionAsync(HttpContext http, bool carry, string? owner, bool carryOwned = false)
+        => http.Features.Get<ISessionFeature>()?.Session is null
+            ? Task.CompletedTask
+            : http.RequestServices.GetRequiredService<SessionRotation>().RotateAsync(http, carry, clearOld: true, owner, carryOwned);
 
     public override Task SignedIn(CookieSignedInContext context) => inner.SignedIn(context);
 

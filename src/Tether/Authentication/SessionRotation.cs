@@ -34,7 +34,8 @@ internal sealed class SessionRotation(ISessionStore store, IDataProtectionProvid
     /// <param name="carry">Copy the old session's values into the new one (a guest's cart into a sign-in).</param>
     /// <param name="clearOld">Empty the old session in the store, so that connections still holding its cookie see nothing.</param>
     /// <param name="owner">The sign-in the new session belongs to, or <see langword="null"/> for an anonymous one.</param>
-    public async Task RotateAsync(HttpContext context, bool carry, bool clearOld, string? owner)
+    /// <param name="carryOwned">Carry a session that belonged to a sign-in too (the same user signing in again).</param>
+    public async Task RotateAsync(HttpContext context, bool carry, bool clearOld, string? owner, bool carryOwned = false)
     {
         var feature = context.Features.Get<ISessionFeature>();
         if (feature?.Session is not { } old)
@@ -46,7 +47,9 @@ internal sealed class SessionRotation(ISessionStore store, IDataProtectionProvid
         if (carry || clearOld)
         {
             await old.LoadAsync(context.RequestAborted);
-            if (carry)
+            // A session that belonged to a sign-in is never carried into another one: with an expired or revoked
+            // ticket the request looks anonymous, and its data is still the previous user's.
+            if (carry && (!old.TryGetValue(OwnerKey, out var previousOwner) || previousOwner.Length == 0 || carryOwned))
             {
                 foreach (var key in old.Keys)
                 {

@@ -29,18 +29,14 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
     public async Task<bool> IsValidAsync(string signInId, string? userId, string? generation, CancellationToken cancellationToken)
     {
         var signIn = cache.GetAsync(SignInKey(signInId), cancellationToken);
-        var user = userId is null ? null : cache.GetAsync(UserKey(userId), cancellationToken);
-        if (await signIn is null)
+        if (userId is null)
         {
-            return false;
+            return await signIn is not null;
         }
 
-        if (user is null)
-        {
-            return true;
-        }
-
-        return await user is { } record && UserRecord.HasGeneration(record, generation);
+        var user = cache.GetAsync(UserKey(userId), cancellationToken);
+        await Task.WhenAll(signIn, user);
+        return signIn.Result is not null && user.Result is { } record && UserRecord.HasGeneration(record, generation);
     }
 
     /// <summary>
@@ -60,6 +56,7 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
             signInId = null;
         }
 
+        var reused = signInId is not null;
         signInId ??= NewId();
         var generation = string.Empty;
         if (userId is not null)
@@ -76,7 +73,13 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
             generation = record.Generation;
         }
 
-        await cache.SetAsync(SignInKey(signInId), Encoding.UTF8.GetBytes(userId ?? string.Empty), entry, cancellationToken);
+        // A reused sign-in's record is not written again: the read above slid it, and a write could bring back a record
+        // that a sign-out removed meanwhile.
+        if (!reused)
+        {
+            await cache.SetAsync(SignInKey(signInId), Encoding.UTF8.GetBytes(userId ?? string.Empty), entry, cancellationToken);
+        }
+
         return (signInId, generation);
     }
 

@@ -55,13 +55,20 @@ internal sealed class CircuitUser(AuthenticationStateProvider? provider)
             return false;
         }
 
-        if (!signedIn)
+        if (!signedIn || ReferenceEquals(a, b))
         {
             return true;
         }
 
+        // Two signed-in principals with neither a name nor an id cannot be told apart: follow the new one.
+        var id = a.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (a.Identity!.Name is null && id is null)
+        {
+            return false;
+        }
+
         return a.Identity!.Name == b.Identity!.Name
-            && a.FindFirstValue(ClaimTypes.NameIdentifier) == b.FindFirstValue(ClaimTypes.NameIdentifier)
+            && id == b.FindFirstValue(ClaimTypes.NameIdentifier)
             && a.FindAll(ClaimTypes.Role).Select(c => c.Value).SequenceEqual(b.FindAll(ClaimTypes.Role).Select(c => c.Value));
     }
 }

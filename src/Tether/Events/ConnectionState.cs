@@ -145,7 +145,17 @@ internal sealed class ConnectionState
     /// </param>
     internal void Absorb(IList<string> setCookieHeaders, long pendingUntil = 0)
     {
-        if (!SetCookieHeaderValue.TryParseList(setCookieHeaders, out var cookies) || cookies.Count == 0)
+        // Parsed one header at a time: a malformed one is skipped alone, so it cannot take a sign-out's deletion with it.
+        var cookies = new List<SetCookieHeaderValue>(setCookieHeaders.Count);
+        foreach (var header in setCookieHeaders)
+        {
+            if (SetCookieHeaderValue.TryParse(header, out var cookie))
+            {
+                cookies.Add(cookie);
+            }
+        }
+
+        if (cookies.Count == 0)
         {
             return;
         }

@@ -105,7 +105,21 @@ internal sealed partial class TetherHubFilter(
 
         var state = Connect(context.Context, context.Hub);
         state.SignIn ??= ConnectionSignIn.Create(context.ServiceProvider, OnSignInRevoked(context.Hub.Clients.Caller, context.Context));
-        return RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
+        return ConnectAsync(state, context, next);
+    }
+
+    private async Task ConnectAsync(BridgedHubConnection state, HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await RunLifetimeAsync(state, context, nameof(Hub.OnConnectedAsync), next);
+        }
+        catch
+        {
+            // The connection fails to open and OnDisconnectedAsync will not run: it must not stay registered.
+            state.SignIn?.Dispose();
+            throw;
+        }
     }
 
     // Called by the revocation bus: the client is told, then the connection is closed (or its next calls simply run as

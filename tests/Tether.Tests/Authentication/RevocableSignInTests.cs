@@ -297,6 +297,21 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_guests_cart_carries_into_a_sign_in_but_a_revoked_users_session_never_does()
+    {
+        await using var app = await StartAsync(configure: o => o.KeepAnonymousSessionOnSignIn = true);
+        using var browser = app.NewBrowser();
+        await browser.GetAsync("/signin?name=quinn");
+        await browser.GetAsync("/session/set?key=secret&value=quinn-data");
+        await app.NewBrowser().GetAsync("/revoke-user?name=quinn");
+
+        // The browser now looks anonymous over HTTP, but its session is still quinn's: it is not a guest's cart.
+        await browser.GetAsync("/signin?name=rosa");
+
+        Assert.Equal("(none)", await browser.GetAsync("/session/get?key=secret"));
+    }
+
+    [Fact]
     public async Task A_sign_in_store_that_is_down_fails_closed_to_anonymous_and_the_hub_connection_survives()
     {
         using var browser = _app.NewBrowser();

@@ -62,6 +62,36 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
         Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
     }
 
+    [Fact]
+    public async Task A_sign_out_while_the_sign_in_store_is_down_fails_instead_of_pretending_and_revokes_once_it_is_back()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=pia");
+        var request = await browser.HandshakeAsync("/");
+
+        _cache.SignInRecordsDown = true;
+        var failed = await browser.Client.GetAsync("/signout");
+        _cache.SignInRecordsDown = false;
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.False(failed.Headers.Contains("Set-Cookie"), "A failed sign-out must not delete the cookie as if it had worked.");
+        Assert.Equal("pia", await UserAsync(request));
+
+        await browser.GetAsync("/signout");
+        Assert.Null(await UserAsync(request));
+    }
+
+    private async Task<string?> UserAsync(EventRequest request)
+    {
+        string? user = null;
+        await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
+        {
+            user = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
+            return Task.CompletedTask;
+        });
+        return user;
+    }
+
     /// <summary>The real memory cache, whose sign-in records (and only those) can be made unreachable.</summary>
     private sealed class SignInRecordsCache(IDistributedCache inner) : IDistributedCache
     {
@@ -78,7 +108,8 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
 
         public void Remove(string key) => inner.Remove(key);
 
-        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
+        public Task RemoveAsync(string key, CancellationToken token = default)
+            => Check(key) ? inner.RemoveAsync(key, token) : Task.FromException(new InvalidOperationException("The sign-in store is down."));
 
         public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
 

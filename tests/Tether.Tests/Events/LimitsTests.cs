@@ -68,6 +68,20 @@ public class LimitsTests
     }
 
     [Fact]
+    public void A_malformed_set_cookie_header_is_skipped_alone_and_a_deletion_beside_it_still_applies()
+    {
+        var connection = new ConnectionState();
+        var handshake = new Dictionary<string, string> { [".AspNetCore.Cookies"] = "ticket", ["theme"] = "dark" };
+        connection.Rebase(handshake);
+
+        connection.Absorb(["this is not a cookie", ".AspNetCore.Cookies=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; httponly"]);
+
+        var cookies = connection.Cookies(handshake);
+        Assert.False(cookies.ContainsKey(".AspNetCore.Cookies"));
+        Assert.Equal("dark", cookies["theme"]);
+    }
+
+    [Fact]
     public void A_cookie_the_browser_deleted_before_a_reconnect_leaves_the_jar_too()
     {
         var connection = new ConnectionState();
