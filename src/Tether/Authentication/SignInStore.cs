@@ -131,23 +131,10 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
 
         /// <summary>Whether the record holds <paramref name="generation"/>, read without decoding it (every event does this).</summary>
         public static bool HasGeneration(byte[] record, string? generation)
-        {
-            if (generation is null || record.Length < generation.Length || (record.Length > generation.Length && record[generation.Length] != '\n'))
-            {
-                return false;
-            }
-
-            // Generations are base64url, so ASCII: one byte per character.
-            for (var i = 0; i < generation.Length; i++)
-            {
-                if (record[i] != generation[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+            => generation is not null
+                && record.Length >= generation.Length
+                && (record.Length == generation.Length || record[generation.Length] == '\n')
+                && Ascii.Equals(record.AsSpan(0, generation.Length), generation); // generations are base64url, so ASCII
 
         public byte[] ToBytes() => Encoding.UTF8.GetBytes(Stamp is null ? Generation : Generation + "\n" + Stamp);
     }

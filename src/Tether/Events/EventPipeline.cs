@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -114,23 +115,7 @@ internal sealed class EventPipeline
         => context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
 
     // Sign-in ids are base64url (ASCII): compared byte by byte, with no string made from the session's value.
-    private static bool IsSignIn(byte[] owner, string? signInId)
-    {
-        if (signInId is null || owner.Length != signInId.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < owner.Length; i++)
-        {
-            if (owner[i] != signInId[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool IsSignIn(byte[] owner, string? signInId) => signInId is not null && Ascii.Equals(owner, signInId);
 
     private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure)
     {
