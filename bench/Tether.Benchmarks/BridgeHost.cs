@@ -19,12 +19,12 @@ internal sealed class BridgeHost : IAsyncDisposable
         App = app;
         Request = request;
         Connection = connection;
-        Bridge = app.Services.GetRequiredService<IEventBridge>();
+        Bridge = app.Services.GetRequiredService<EventBridge>();
     }
 
     public WebApplication App { get; }
 
-    public IEventBridge Bridge { get; }
+    public EventBridge Bridge { get; }
 
     public EventRequest Request { get; }
 
@@ -63,7 +63,7 @@ internal sealed class BridgeHost : IAsyncDisposable
         var connection = new ConnectionState();
 
         // Sign in and establish the session the way an app does, so the jar holds a real ticket and session cookie.
-        await app.Services.GetRequiredService<IEventBridge>().RunAsync(request, connection, async context =>
+        await app.Services.GetRequiredService<EventBridge>().RunAsync(request, connection, async context =>
         {
             await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, "customer@shop.test"), new Claim(ClaimTypes.NameIdentifier, "42"), new Claim(ClaimTypes.Role, "customer")],

@@ -71,7 +71,7 @@ public class HubInvocationBenchmarks
         handshake.Request.Host = new HostString("shop.example");
         var connection = new ConnectionState();
         var request = EventRequest.FromHttpContext(handshake, "/");
-        var bridge = _app.Services.GetRequiredService<IEventBridge>();
+        var bridge = _app.Services.GetRequiredService<EventBridge>();
         await bridge.RunAsync(request, connection, async context =>
         {
             await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignInAsync(context, new ClaimsPrincipal(

@@ -66,7 +66,7 @@ public static class TetherApplicationBuilderExtensions
 
         var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
         var handoff = services.GetRequiredService<CookieHandoff>();
-        handoff.Validate();
+        handoff.WarnIfNoStore();
         var handoffPath = options.CookieHandoffPath;
         app.Use((context, next) =>
         {

@@ -27,6 +27,12 @@ internal sealed class TetherOptionsValidator : IValidateOptions<TetherOptions>
             Fail($"TetherOptions.MaxCookiesTotalSize must be 0 or more, but is {options.MaxCookiesTotalSize}.");
         }
 
+        if (options.CookieHandoffPath.HasValue
+            && (options.CookieHandoffLifetime <= TimeSpan.Zero || options.CookieHandoffLifetime > TimeSpan.FromSeconds(30)))
+        {
+            Fail($"TetherOptions.CookieHandoffLifetime must be more than zero and at most 30 seconds, but is {options.CookieHandoffLifetime}.");
+        }
+
         if (options.MaxLocationLength < 1)
         {
             Fail($"TetherOptions.MaxLocationLength must be 1 or more, but is {options.MaxLocationLength}.");

@@ -25,7 +25,6 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
-        services.TryAddSingleton<IEventBridge>(static sp => sp.GetRequiredService<EventBridge>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         return new TetherBuilder(services);
     }

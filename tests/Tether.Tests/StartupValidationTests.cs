@@ -59,7 +59,7 @@ public class StartupValidationTests
 
         string? y = null;
         var sessionInEvent = "unread";
-        var outcome = await app.Services.GetRequiredService<IEventBridge>().RunAsync(request, null, _ =>
+        var outcome = await app.Services.GetRequiredService<EventBridge>().RunAsync(request, null, _ =>
         {
             y = Current.Request()?.Query["y"];
             sessionInEvent = Current.Session() is null ? "none" : "present";

@@ -13,10 +13,11 @@ internal sealed class EventBridge(
     EventPipeline pipeline,
     IServiceScopeFactory scopeFactory,
     IOptions<TetherOptions> options,
-    ILogger<EventBridge> logger) : IEventBridge
+    ILogger<EventBridge> logger)
 {
     private readonly TetherOptions _options = options.Value;
 
+    /// <summary>Runs <paramref name="handler"/> as one event of <paramref name="connection"/>, with no origin for its log scope.</summary>
     public Task<EventOutcome> RunAsync(
         EventRequest request,
         ConnectionState? connection,
@@ -25,7 +26,13 @@ internal sealed class EventBridge(
         CancellationToken cancellationToken = default)
         => RunAsync(default, request, connection, handler, requestServices, cancellationToken);
 
-    /// <summary>The adapters' entry point: as the public one, and <paramref name="origin"/> names the event in its log scope.</summary>
+    /// <summary>
+    /// The adapters' entry point. Runs <paramref name="handler"/> as one event of <paramref name="connection"/> through the
+    /// event pipeline, with the event's context bound to the ambient accessors; <paramref name="origin"/> names the event in
+    /// its log scope. <paramref name="requestServices"/> is the caller's scope (SignalR's per invocation), or
+    /// <see langword="null"/> for one of the bridge's own. Whatever the handler or a middleware threw is rethrown after
+    /// the session was committed and the context cleared.
+    /// </summary>
     public async Task<EventOutcome> RunAsync(
         EventOrigin origin,
         EventRequest request,

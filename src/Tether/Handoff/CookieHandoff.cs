@@ -77,21 +77,10 @@ internal sealed class CookieHandoff
     public static string BindingCookieNameFor(string scheme)
         => string.Equals(scheme, "https", StringComparison.OrdinalIgnoreCase) ? SecureBindingCookieName : BindingCookieName;
 
-    /// <summary>Checks the options and says at start-up when no store makes the handoff possible.</summary>
-    public void Validate()
+    /// <summary>Says at start-up when no store makes the handoff possible (its options are checked with the others).</summary>
+    public void WarnIfNoStore()
     {
-        if (!_options.CookieHandoffPath.HasValue)
-        {
-            return;
-        }
-
-        if (_options.CookieHandoffLifetime <= TimeSpan.Zero || _options.CookieHandoffLifetime > TimeSpan.FromSeconds(30))
-        {
-            throw new InvalidOperationException(
-                $"TetherOptions.CookieHandoffLifetime is {_options.CookieHandoffLifetime}; it must be more than zero and at most 30 seconds.");
-        }
-
-        if (_cache is null)
+        if (_options.CookieHandoffPath.HasValue && _cache is null)
         {
             CookieHandoffLog.NoStore(_logger);
         }
@@ -329,8 +318,9 @@ internal sealed class CookieHandoff
 
             return binding.Length == 32;
         }
-        catch (EndOfStreamException)
+        catch (Exception ex) when (ex is EndOfStreamException or IOException or FormatException or ArgumentException)
         {
+            // A corrupt or foreign entry is refused like an unknown id, never a server error.
             return false;
         }
     }

@@ -40,7 +40,7 @@ internal sealed class CoreTestApp : IAsyncDisposable
     /// <summary>The session store's cache, recording what is written to it.</summary>
     public RecordingCache Cache { get; }
 
-    public IEventBridge Bridge => App.Services.GetRequiredService<IEventBridge>();
+    public EventBridge Bridge => App.Services.GetRequiredService<EventBridge>();
 
     public static async Task<CoreTestApp> StartAsync(
         Action<IApplicationBuilder>? events = null,

@@ -360,7 +360,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
 
         Assert.NotSame(providers[0], providers[1]);
         Assert.NotSame(_app.App.Services, providers[0]);
-        Assert.Throws<ObjectDisposedException>(() => providers[0].GetService(typeof(IEventBridge)));
+        Assert.Throws<ObjectDisposedException>(() => providers[0].GetService(typeof(EventBridge)));
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
     [Fact]
     public void Every_log_message_takes_its_id_from_the_one_registry_and_no_two_share_one()
     {
-        var assembly = typeof(IEventBridge).Assembly;
+        var assembly = typeof(EventBridge).Assembly;
         var registry = assembly.GetType("Tether.EventIds", throwOnError: false);
         Assert.NotNull(registry);
         var registered = registry.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Tether.Tests.Handoff;
 
@@ -18,7 +19,7 @@ public sealed class HandoffStartupTests
         builder.Services.AddTether(options => options.CookieHandoffLifetime = TimeSpan.FromSeconds(seconds));
         await using var app = builder.Build();
 
-        var error = Assert.Throws<InvalidOperationException>(() => app.UseTether());
+        var error = Assert.Throws<OptionsValidationException>(() => app.UseTether());
 
         Assert.Contains("CookieHandoffLifetime", error.Message);
     }
