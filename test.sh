@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing (Debian's chromium for the browser tests), checks formatting and
-# packaging, then runs every test.
+# Installs what the tests need when it is missing (Debian's chromium for the browser tests, redis-server for the
+# scale-out tests, which start their own server on a free port), checks formatting and packaging, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -29,13 +30,13 @@ dotnet format Tether.slnx --verify-no-changes --no-restore --exclude-diagnostics
 # The shipping packages, with their symbols; the build also checks the public API against PublicAPI.*.txt.
 packages=artifacts/packages
 rm -rf "$packages"
-for project in src/Tether/Tether.csproj src/Tether.SignalR.Client/Tether.SignalR.Client.csproj; do
+for project in src/Tether/Tether.csproj src/Tether.Redis/Tether.Redis.csproj src/Tether.SignalR.Client/Tether.SignalR.Client.csproj; do
   echo "Packing $project..."
   dotnet pack "$project" -c Release --no-restore --nologo --verbosity quiet -o "$packages" \
     || fail "dotnet pack $project (RS0016/RS0017: the public API changed; add new members to PublicAPI.Unshipped.txt, see README)"
 done
 # Each package carries its README, the license, repository info (url and commit) and a symbols package with its PDB.
-python3 - "$packages" Tether Tether.SignalR.Client <<'PY' || fail "the packages in $packages are incomplete (see above)"
+python3 - "$packages" Tether Tether.Redis Tether.SignalR.Client <<'PY' || fail "the packages in $packages are incomplete (see above)"
 import glob, re, sys, zipfile
 folder, ids, missing = sys.argv[1], sys.argv[2:], []
 for id in ids:

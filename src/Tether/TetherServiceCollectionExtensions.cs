@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TetherStartupCheck>());
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
+        services.TryAddSingleton(static services => new EventStoreCache(services.GetRequiredService<IDistributedCache>()));
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         return new TetherBuilder(services);

@@ -18,7 +18,7 @@ namespace Tether.Authentication;
 /// Both records slide on every read (the memory, Redis and SQL Server caches slide on <c>Get</c>), so they live as long as
 /// a sliding ticket that is in use.
 /// </remarks>
-internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus bus, IOptions<RevocableSignInOptions> options)
+internal sealed class SignInStore(EventStoreCache cache, ISignInRevocationBus bus, IOptions<RevocableSignInOptions> options)
 {
     // A margin over the ticket's lifetime: a record that expired before its ticket would sign the user out early.
     private static readonly TimeSpan s_margin = TimeSpan.FromMinutes(5);
@@ -116,9 +116,9 @@ internal sealed class SignInStore(IDistributedCache cache, ISignInRevocationBus 
 
     private static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
 
-    private string SignInKey(string signInId) => _prefix + "s:" + signInId;
+    internal string SignInKey(string signInId) => _prefix + "s:" + signInId;
 
-    private string UserKey(string userId) => _prefix + "u:" + userId;
+    internal string UserKey(string userId) => _prefix + "u:" + userId;
 
     private sealed record UserRecord(string Generation, string? Stamp)
     {

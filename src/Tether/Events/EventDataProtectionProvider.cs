@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace Tether;
@@ -15,7 +16,12 @@ internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner)
             ? provider
             : new EventDataProtectionProvider(provider);
 
-    public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose));
+    // One wrapper per purpose: the unprotect cache keys on the protector, so the event's store prefetch, which reads the
+    // session cookie before SessionMiddleware does, shares the middleware's cache entry instead of adding its own.
+    private readonly ConcurrentDictionary<string, IDataProtector> _protectors = new(StringComparer.Ordinal);
+
+    public IDataProtector CreateProtector(string purpose)
+        => _protectors.GetOrAdd(purpose, static (purpose, inner) => new Protector(inner.CreateProtector(purpose)), inner);
 
     private sealed class Protector(IDataProtector inner) : IDataProtector
     {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tether.Authentication;
 
 namespace Tether;
@@ -30,12 +31,33 @@ internal sealed class EventPipeline
     public void Build(IApplicationBuilder app, TetherOptions options, Action<IApplicationBuilder>? configureEvents)
     {
         var events = app.New();
-        if (options.UseSession)
+        var services = app.ApplicationServices;
+        var sessionProtection = options.UseSession
+            ? EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options)
+            : null;
+
+        // With a cache that reads in batches (Redis), the event's session and sign-in records are read in one round trip
+        // before the session and authentication middleware ask for them one by one.
+        if ((options.UseSession || options.UseAuthentication) && services.GetService<IDistributedCacheBatchReader>() is { } reader)
+        {
+            var prefetch = new EventStorePrefetch(services, reader, sessionProtection, options.UseAuthentication);
+            events.Use(next => context => prefetch.InvokeAsync(context, next));
+        }
+
+        if (sessionProtection is not null)
         {
             // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
-            // does not decrypt the same session cookie on every event.
-            events.UseMiddleware<SessionMiddleware>(
-                EventDataProtectionProvider.For(app.ApplicationServices.GetRequiredService<IDataProtectionProvider>(), options));
+            // does not decrypt the same session cookie on every event. With the default store, its sessions read through
+            // EventStoreCache, which serves what the prefetch read; a custom ISessionStore is the app's, untouched.
+            if (services.GetService<ISessionStore>() is DistributedSessionStore && services.GetService<EventStoreCache>() is { } cache)
+            {
+                events.UseMiddleware<SessionMiddleware>(
+                    sessionProtection, new DistributedSessionStore(cache, services.GetRequiredService<ILoggerFactory>()));
+            }
+            else
+            {
+                events.UseMiddleware<SessionMiddleware>(sessionProtection);
+            }
         }
 
         if (options.UseAuthentication)

@@ -1,0 +1,17 @@
+namespace Tether.Redis;
+
+/// <summary>
+/// The log event ids of Tether.Redis: 300–319, a range the core registry (<c>Tether.EventIds</c>) leaves to this package.
+/// A retired id is never reused.
+/// </summary>
+internal static class EventIds
+{
+    public const int ConnectionFailed = 300;
+    public const int ConnectionRestored = 301;
+    public const int ServerError = 302;
+    public const int InternalError = 303;
+    public const int SubscribeFailed = 304;
+    public const int Subscribed = 305;
+    public const int PublishFailed = 306;
+    public const int MalformedRevocation = 307;
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Tether;
+using Tether.Authentication;
+using Tether.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Scales a Tether app out on Redis.</summary>
+public static class TetherRedisServiceCollectionExtensions
+{
+    /// <summary>
+    /// Puts everything Tether shares between nodes on one Redis, through one connection multiplexer: the distributed
+    /// cache behind sessions, revocable sign-ins and cookie handoffs (<c>Microsoft.Extensions.Caching.StackExchangeRedis</c>),
+    /// the Data Protection key ring, the SignalR backplane, and the revocation bus (Redis pub/sub). Each event then reads
+    /// its session and sign-in records in one round trip. Blazor circuits still need sticky sessions.
+    /// </summary>
+    /// <param name="builder">The <see cref="ITetherBuilder"/> from <c>AddTether()</c>.</param>
+    /// <param name="configuration">The StackExchange.Redis configuration string, for example <c>"127.0.0.1:6379"</c>.</param>
+    /// <param name="configure">Sets the prefix and what to keep in Redis.</param>
+    /// <returns>The same builder.</returns>
+    public static ITetherBuilder AddRedis(this ITetherBuilder builder, string configuration, Action<TetherRedisOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        return builder.AddRedis(options =>
+        {
+            options.Configuration = configuration;
+            configure?.Invoke(options);
+        });
+    }
+
+    /// <summary>
+    /// Puts everything Tether shares between nodes on one Redis; see
+    /// <see cref="AddRedis(ITetherBuilder, string, Action{TetherRedisOptions}?)"/>.
+    /// </summary>
+    /// <param name="builder">The <see cref="ITetherBuilder"/> from <c>AddTether()</c>.</param>
+    /// <param name="configure">Sets where Redis is (<see cref="TetherRedisOptions.Configuration"/> or <see cref="TetherRedisOptions.ConfigurationOptions"/>), the prefix, and what to keep in Redis.</param>
+    /// <returns>The same builder.</returns>
+    public static ITetherBuilder AddRedis(this ITetherBuilder builder, Action<TetherRedisOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        // What to register depends on the options, so they are read here once; the same delegate configures IOptions.
+        var given = new TetherRedisOptions();
+        configure(given);
+        if (given.ConfigurationOptions is null && string.IsNullOrWhiteSpace(given.Configuration))
+        {
+            throw new ArgumentException("AddRedis needs TetherRedisOptions.Configuration (a connection string) or ConfigurationOptions.", nameof(configure));
+        }
+
+        var services = builder.Services;
+        services.AddOptions<TetherRedisOptions>()
+            .Configure(configure)
+            .PostConfigure<IHostEnvironment>((options, environment) => options.Prefix ??= environment.ApplicationName);
+        services.TryAddSingleton<RedisConnection>();
+
+        // The cache: Microsoft's RedisCache on the shared connection. Registered with Add, so it replaces an in-memory
+        // cache added before or after (AddDistributedMemoryCache uses TryAdd).
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((options, connection) =>
+        {
+            options.InstanceName ??= connection.Prefix + ":";
+            options.ConnectionMultiplexerFactory = connection.GetAsync;
+        });
+        services.TryAddSingleton<IDistributedCacheBatchReader, RedisCacheBatchReader>();
+
+        // The revocation bus replaces the in-process one whether AddRevocableSignIn() comes before or after.
+        services.RemoveAll<ISignInRevocationBus>();
+        services.AddSingleton<RedisSignInRevocationBus>();
+        services.AddSingleton<ISignInRevocationBus>(static services => services.GetRequiredService<RedisSignInRevocationBus>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisBusStartup>());
+
+        if (given.PersistDataProtectionKeys)
+        {
+            services.AddDataProtection();
+            services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((options, connection) =>
+                options.XmlRepository = new RedisXmlRepository(() => connection.Get().GetDatabase(), connection.Prefix + ":DataProtection-Keys"));
+        }
+
+        if (given.UseSignalRBackplane)
+        {
+            services.AddSignalR().AddStackExchangeRedis();
+            services.AddOptions<RedisOptions>().Configure<RedisConnection>((options, connection) =>
+            {
+                options.Configuration.ChannelPrefix = RedisChannel.Literal(connection.Prefix);
+                options.ConnectionFactory = async _ => await connection.GetAsync();
+            });
+        }
+
+        return builder;
+    }
+}
