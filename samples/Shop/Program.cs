@@ -34,7 +34,15 @@ builder.Services.AddSession(options =>
 });
 
 // Sign-ins are revocable: a sign-out in any tab (or an admin's revocation) ends the user on every open socket at once.
-builder.Services.AddTether().AddInteractiveServer().AddRevocableSignIn();
+var tether = builder.Services.AddTether().AddInteractiveServer().AddRevocableSignIn();
+
+// Scaled out: given a Redis connection string (ConnectionStrings:Redis, or the ConnectionStrings__Redis environment
+// variable), sessions, sign-ins, cookie handoffs, the Data Protection key ring, SignalR messages and revocations are all
+// shared through Redis, so any number of nodes serve the same users. Without one, everything stays in this process.
+if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+{
+    tether.AddRedis(redis, options => options.Prefix = "shop");
+}
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddSignalR().AddTether<ShopHub>();
 builder.Services.AddAppState<BillingState>();

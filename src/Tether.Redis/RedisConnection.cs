@@ -74,6 +74,12 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
         // While Redis is down an event fails at once with Tether's typed error, instead of every command waiting in a
         // backlog for its timeout (5 s by default) while the circuit's or hub's caller waits too.
         parsed.BacklogPolicy = BacklogPolicy.FailFast;
+        // CLIENT SETINFO is Redis 7.2+; older servers (Debian 12 has 7.0) answer it with an error on every connect.
+        if (!configuration.Contains("setlib", StringComparison.OrdinalIgnoreCase))
+        {
+            parsed.SetClientLibrary = false;
+        }
+
         // Back within a second or so of Redis's return, rather than after the default exponential back-off.
         parsed.ReconnectRetryPolicy = new LinearRetry(1000);
         return parsed;

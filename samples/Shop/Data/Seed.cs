@@ -15,6 +15,9 @@ public static class Seed
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShopDb>();
+
+        // Two nodes started at once on one database (the README's scale-out commands) seed it one after the other.
+        await using var gate = await LockAsync(db.Database.GetDbConnection().DataSource + ".seed-lock");
         await db.Database.EnsureCreatedAsync();
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
@@ -37,6 +40,21 @@ public static class Seed
                 new Product { Name = "Rain jacket", Category = "Outerwear", Price = 180m },
                 new Product { Name = "Merino socks", Category = "Accessories", Price = 18m });
             await db.SaveChangesAsync();
+        }
+    }
+
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 
