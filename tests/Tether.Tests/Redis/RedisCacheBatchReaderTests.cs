@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Tether.Tests.Redis;
+
+[Collection("Redis")]
+public sealed class RedisCacheBatchReaderTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task The_batch_reads_what_RedisCache_wrote_and_slides_each_entry_as_RedisCache_would()
+    {
+        await using var node = await RedisNode.StartAsync(redis.Server, "batch-" + Guid.NewGuid().ToString("N"));
+        var cache = node.App.Services.GetRequiredService<IDistributedCache>();
+        var reader = node.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
+        await cache.SetAsync("sliding", [1, 2, 3], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) });
+        await cache.SetAsync("capped", [4], new DistributedCacheEntryOptions
+        {
+            SlidingExpiration = TimeSpan.FromMinutes(10),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(2),
+        });
+        await cache.SetAsync("forever", [5], new DistributedCacheEntryOptions());
+
+        // Age the sliding entry as if it had not been read for a while.
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",setlib=false");
+        var database = admin.GetDatabase();
+        var prefix = node.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>>().Value.InstanceName;
+        await database.KeyExpireAsync(prefix + "sliding", TimeSpan.FromSeconds(5));
+        await database.KeyExpireAsync(prefix + "capped", TimeSpan.FromSeconds(5));
+
+        var values = await reader.GetManyAsync(["sliding", "missing", "capped", "forever"]);
+
+        Assert.Equal([1, 2, 3], values[0]);
+        Assert.Null(values[1]);
+        Assert.Equal([4], values[2]);
+        Assert.Equal([5], values[3]);
+        Assert.InRange((await database.KeyTimeToLiveAsync(prefix + "sliding"))!.Value, TimeSpan.FromMinutes(9.9), TimeSpan.FromMinutes(10));
+        Assert.InRange((await database.KeyTimeToLiveAsync(prefix + "capped"))!.Value, TimeSpan.FromMinutes(1.8), TimeSpan.FromMinutes(2));
+        Assert.Null(await database.KeyTimeToLiveAsync(prefix + "forever"));
+
+        // And RedisCache still reads the entries it wrote.
+        Assert.Equal([1, 2, 3], await cache.GetAsync("sliding"));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Handoff;
+using Tether.Tests.Events;
+using Tether.Tests.Handoff;
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Redis;
+
+/// <summary>
+/// One node of a scaled-out app: a real Kestrel app with session, revocable cookie sign-in and bridged hubs, whose
+/// every shared part is on the given Redis through <c>AddRedis</c>. Nodes started with the same prefix are one app.
+/// </summary>
+internal static class RedisNode
+{
+    public static Task<CoreTestApp> StartAsync(RedisServer redis, string prefix, Action<IServiceCollection>? services = null) => CoreTestApp.StartAsync(
+        services: collection =>
+        {
+            collection.AddTether().AddRevocableSignIn().AddRedis(redis.Configuration, options => options.Prefix = prefix);
+            collection.AddSignalR().AddTether();
+            services?.Invoke(collection);
+        },
+        map: app =>
+        {
+            app.MapHub<TestHub>("/hubs/test");
+            app.MapHub<HandoffHub>("/hubs/handoff");
+            app.MapGet("/signout", async (HttpContext context) =>
+            {
+                await context.SignOutAsync();
+                return "ok";
+            });
+            app.MapGet("/whoami", (HttpContext context) => context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name! : "(anonymous)");
+            app.MapGet("/static", () => "no store needed");
+            app.MapGet("/broadcast", async (IHubContext<TestHub> hub, string text) =>
+            {
+                await hub.Clients.All.SendAsync("broadcast", text);
+                return "ok";
+            });
+        });
+
+    /// <summary>A real SignalR client of <paramref name="hub"/> on <paramref name="node"/>, with a browser's cookies.</summary>
+    public static async Task<HubConnection> ConnectAsync(CoreTestApp node, CookieContainer cookies, string hub = "/hubs/test", Action<HubConnection>? before = null)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(node.BaseAddress, hub), options => options.Cookies = cookies)
+            .Build();
+        before?.Invoke(connection);
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>The binding cookie a negotiate on a node gave this browser.</summary>
+    public static string Binding(CoreTestApp node, CookieContainer cookies)
+        => cookies.GetCookies(node.BaseAddress)[CookieHandoff.BindingCookieName]?.Value
+            ?? throw new InvalidOperationException("The negotiate response set no binding cookie.");
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Tether.Tests.Redis;
+
+/// <summary>
+/// A real <c>redis-server</c> of the test's own, on a free port of 127.0.0.1, with persistence off: started by the test,
+/// stopped (and, for fault tests, started again on the same port) by the test. No system service, no fixed port.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("tether-redis-");
+    private Process? _process;
+    private ConnectionMultiplexer? _admin;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string of this server.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        var server = new RedisServer(FreePort());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again) on its port, and returns once it answers PING.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _directory.FullName,
+        };
+        foreach (var argument in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
+            "--dir", _directory.FullName])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start. Is it installed? ./test.sh installs it.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        // Await the condition (it answers PING), polling the port; give up after 10 s with the reason.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var buffer = new byte[16];
+                var read = await stream.ReadAsync(buffer);
+                if (System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+            }
+
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"redis-server on port {Port} did not answer PING (exited: {_process.HasExited}).");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Kills the server, as a crash or a network cut would end it, and waits until it is gone.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>How many times each command ran since the last <see cref="ResetStatsAsync"/> (INFO commandstats).</summary>
+    public async Task<Dictionary<string, long>> CommandStatsAsync()
+    {
+        var server = (await AdminAsync()).GetServer(Configuration);
+        var info = await server.InfoAsync("commandstats");
+        var stats = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var pair in info.SelectMany(group => group))
+        {
+            // cmdstat_hmget: calls=3,usec=...
+            var name = pair.Key.Replace("cmdstat_", string.Empty, StringComparison.Ordinal);
+            var calls = pair.Value.Split(',')[0].Split('=')[1];
+            stats[name] = long.Parse(calls, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return stats;
+    }
+
+    public async Task ResetStatsAsync() => await (await AdminAsync()).GetServer(Configuration).ConfigResetStatisticsAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        _admin?.Dispose();
+        await StopAsync();
+        _process?.Dispose();
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> AdminAsync()
+        => _admin ??= await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { Configuration },
+            AllowAdmin = true,
+            AbortOnConnectFail = false,
+            SetClientLibrary = false,
+        });
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One <see cref="RedisServer"/> shared by the tests of the "Redis" collection, each under a prefix of its own.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    public RedisServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+[CollectionDefinition("Redis")]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>;

@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR.Client;
+using Tether.Handoff;
+using Tether.Tests.Events;
+using Tether.Tests.SignalR;
+
+namespace Tether.Tests.Redis;
+
+/// <summary>Two real Kestrel nodes of one app on one real Redis, the way a load balancer with sticky circuits spreads users.</summary>
+[Collection("Redis")]
+public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
+{
+    private CoreTestApp _a = null!;
+    private CoreTestApp _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        var prefix = "nodes-" + Guid.NewGuid().ToString("N");
+        _a = await RedisNode.StartAsync(redis.Server, prefix);
+        _b = await RedisNode.StartAsync(redis.Server, prefix);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_session_value_written_by_an_event_on_one_node_is_read_over_http_on_the_other_and_back()
+    {
+        using var browser = _a.NewBrowser();
+        using var onB = OnNode(_b, browser.Cookies);
+        await browser.GetAsync("/session/set?key=cart&value=1");
+        await using var hubOnA = await RedisNode.ConnectAsync(_a, browser.Cookies);
+
+        await hubOnA.InvokeAsync("WriteSession", "owner", "written by an event on A");
+        Assert.Equal("written by an event on A", await onB.GetStringAsync("/session/get?key=owner"));
+
+        await onB.GetStringAsync("/session/set?key=owner&value=" + Uri.EscapeDataString("written over HTTP on B"));
+        Assert.Equal("written over HTTP on B", (await hubOnA.InvokeAsync<Whoami>("Whoami")).Owner);
+    }
+
+    [Fact]
+    public async Task A_cookie_issued_by_one_node_is_read_on_the_other_through_the_shared_key_ring()
+    {
+        using var browser = _a.NewBrowser();
+        using var onB = OnNode(_b, browser.Cookies);
+        await browser.GetAsync("/signin?name=nora");
+
+        Assert.Equal("nora", await onB.GetStringAsync("/whoami"));
+        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies);
+        Assert.Equal("nora", (await hubOnB.InvokeAsync<Whoami>("Whoami")).User);
+    }
+
+    [Fact]
+    public async Task A_cookie_handoff_issued_on_one_node_is_redeemed_on_the_other()
+    {
+        var cookies = new CookieContainer();
+        var handoffs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hubOnA = await RedisNode.ConnectAsync(_a, cookies, "/hubs/handoff",
+            connection => connection.On<string, string>("tether:cookies", (_, id) => handoffs.TrySetResult(id)));
+        await hubOnA.InvokeAsync("SetCookie", "prefs", "dark");
+        var id = await handoffs.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _b.BaseAddress };
+        using var redeem = new HttpRequestMessage(HttpMethod.Post, "/_tether/cookies")
+        {
+            Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("id", id)]),
+        };
+        redeem.Headers.Add("Origin", _b.BaseAddress.GetLeftPart(UriPartial.Authority));
+        redeem.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + RedisNode.Binding(_a, cookies));
+        using var redeemed = await http.SendAsync(redeem);
+
+        Assert.Equal(HttpStatusCode.NoContent, redeemed.StatusCode);
+        Assert.StartsWith("prefs=dark; ", Assert.Single(redeemed.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sign_out_on_one_node_tells_a_hub_connection_on_the_other_at_once_and_closes_it()
+    {
+        using var browser = _a.NewBrowser();
+        await browser.GetAsync("/signin?name=omar");
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies, before: connection =>
+        {
+            connection.OnSignedOut(() => told.TrySetResult());
+            connection.Closed += _ =>
+            {
+                closed.TrySetResult();
+                return Task.CompletedTask;
+            };
+        });
+        Assert.Equal("omar", (await hubOnB.InvokeAsync<Whoami>("Whoami")).User);
+
+        await browser.GetAsync("/signout");
+
+        await told.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_hub_message_sent_on_one_node_reaches_a_client_connected_to_the_other()
+    {
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hubOnB = await RedisNode.ConnectAsync(_b, new CookieContainer(),
+            before: connection => connection.On<string>("broadcast", text => received.TrySetResult(text)));
+
+        using var onA = _a.NewBrowser();
+        await onA.GetAsync("/broadcast?text=hello-from-A");
+
+        Assert.Equal("hello-from-A", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    private static HttpClient OnNode(CoreTestApp node, CookieContainer cookies)
+        => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = node.BaseAddress };
+}
