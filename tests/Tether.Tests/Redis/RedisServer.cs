@@ -92,6 +92,15 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the server process where it stands (SIGSTOP): its connections stay open but nothing is answered, and it keeps
+    /// everything in memory for <see cref="Resume"/>.
+    /// </summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume() => Signal(18);
+
     /// <summary>How many times each command ran since the last <see cref="ResetStatsAsync"/> (INFO commandstats).</summary>
     public async Task<Dictionary<string, long>> CommandStatsAsync()
     {
@@ -133,6 +142,17 @@ public sealed class RedisServer : IAsyncDisposable
             AbortOnConnectFail = false,
             SetClientLibrary = false,
         });
+
+    private void Signal(int signal)
+    {
+        if (_process is null || Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"Could not send signal {signal} to redis-server.");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static int FreePort()
     {

@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Tether.Tests.Events;
+using Xunit.Abstractions;
+
+namespace Tether.Tests.Redis;
+
+/// <summary>
+/// Two nodes under a steady load of session writes while their Redis goes away and comes back: paused (its process
+/// stopped with SIGSTOP, memory kept), or killed and started again empty (persistence is off, as in the tests' Redis).
+/// </summary>
+public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private CoreTestApp _a = null!;
+    private CoreTestApp _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _a = await RedisNode.StartAsync(_redis, "outage");
+        _b = await RedisNode.StartAsync(_redis, "outage");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _redis.Resume();
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task While_Redis_is_stopped_events_fail_with_the_typed_error_and_every_acknowledged_session_write_survives()
+    {
+        await using var onA = await Writer.StartAsync(_a);
+        await using var onB = await Writer.StartAsync(_b);
+        await WaitForAsync(() => onA.Acknowledged.Count >= 10 && onB.Acknowledged.Count >= 10);
+
+        _redis.Pause();
+        await WaitForAsync(() => !onA.Failures.IsEmpty && !onB.Failures.IsEmpty);
+        await AssertStaticPagesServeAsync();
+        var before = (onA.Acknowledged.Count, onB.Acknowledged.Count);
+        _redis.Resume();
+        await WaitForAsync(() => onA.Acknowledged.Count > before.Item1 + 5 && onB.Acknowledged.Count > before.Item2 + 5);
+        await onA.StopAsync();
+        await onB.StopAsync();
+
+        foreach (var writer in (Writer[])[onA, onB])
+        {
+            writer.AssertSurvived();
+            // Read back over HTTP on the other node: every write the server acknowledged is there.
+            var other = writer.Node == _a ? _b : _a;
+            var lost = await writer.LostWritesAsync(other);
+            Assert.Empty(lost);
+            output.WriteLine($"{writer.Node.BaseAddress}: {writer.Acknowledged.Count} writes acknowledged, 0 lost; {writer.Failures.Count} refused while Redis was stopped.");
+        }
+    }
+
+    [Fact]
+    public async Task When_Redis_is_killed_and_started_again_the_nodes_recover_by_themselves_and_revocations_push_across_nodes_again()
+    {
+        await using var onA = await Writer.StartAsync(_a);
+        await using var onB = await Writer.StartAsync(_b);
+        await WaitForAsync(() => onA.Acknowledged.Count >= 10 && onB.Acknowledged.Count >= 10);
+
+        await _redis.StopAsync();
+        // Redis lost its memory with its process (no persistence): only writes acknowledged from here on can be read back.
+        onA.MarkOutage();
+        onB.MarkOutage();
+        await WaitForAsync(() => !onA.Failures.IsEmpty && !onB.Failures.IsEmpty);
+        await AssertStaticPagesServeAsync();
+
+        await _redis.StartAgainAsync();
+        var returned = Stopwatch.StartNew();
+        onA.MarkReturn();
+        onB.MarkReturn();
+        await WaitForAsync(() => onA.RecoveredAfter is not null && onB.RecoveredAfter is not null);
+        output.WriteLine($"First successful event after Redis returned: node A {onA.RecoveredAfter!.Value.TotalMilliseconds:F0} ms, node B {onB.RecoveredAfter!.Value.TotalMilliseconds:F0} ms.");
+        await onA.StopAsync();
+        await onB.StopAsync();
+
+        foreach (var writer in (Writer[])[onA, onB])
+        {
+            writer.AssertSurvived();
+            Assert.Empty(await writer.LostWritesAsync(writer.Node == _a ? _b : _a));
+        }
+
+        // The bus of node B re-subscribed by itself: a sign-out on node A reaches a hub connection on node B at once.
+        using var browser = _a.NewBrowser();
+        await browser.GetAsync("/signin?name=after-outage");
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies, before: connection => connection.OnSignedOut(() => told.TrySetResult()));
+        Assert.Equal("after-outage", (await hubOnB.InvokeAsync<Tether.Tests.SignalR.Whoami>("Whoami")).User);
+        await browser.GetAsync("/signout");
+        await told.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private async Task AssertStaticPagesServeAsync()
+    {
+        foreach (var node in (CoreTestApp[])[_a, _b])
+        {
+            using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            Assert.Equal("no store needed", await http.GetStringAsync("/static"));
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    /// <summary>One browser on one node, writing a new session value in a hub call, again and again.</summary>
+    private sealed class Writer : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly CookieContainer _cookies = new();
+        private HubConnection _hub = null!;
+        private Task _loop = Task.CompletedTask;
+        private int _outageFrom = -1;
+        private Stopwatch? _returned;
+        private bool _closed;
+
+        private Writer(CoreTestApp node) => Node = node;
+
+        public CoreTestApp Node { get; }
+
+        /// <summary>The numbers whose write the server acknowledged, in order.</summary>
+        public ConcurrentQueue<int> Acknowledged { get; } = new();
+
+        /// <summary>The errors the client was given for the writes that were refused.</summary>
+        public ConcurrentQueue<string> Failures { get; } = new();
+
+        public ConcurrentQueue<Exception> Unexpected { get; } = new();
+
+        public TimeSpan? RecoveredAfter { get; private set; }
+
+        public static async Task<Writer> StartAsync(CoreTestApp node)
+        {
+            var writer = new Writer(node);
+            using var http = new HttpClient(new HttpClientHandler { CookieContainer = writer._cookies }) { BaseAddress = node.BaseAddress };
+            await http.GetStringAsync("/session/set?key=started&value=1");
+            writer._hub = await RedisNode.ConnectAsync(node, writer._cookies, before: connection => connection.Closed += _ =>
+            {
+                writer._closed = true;
+                return Task.CompletedTask;
+            });
+            writer._loop = writer.RunAsync();
+            return writer;
+        }
+
+        public void MarkOutage() => _outageFrom = Acknowledged.Count;
+
+        public void MarkReturn() => _returned = Stopwatch.StartNew();
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+        }
+
+        public void AssertSurvived()
+        {
+            Assert.Empty(Unexpected);
+            Assert.False(_closed);
+            Assert.Equal(HubConnectionState.Connected, _hub.State);
+            // Refused with Tether's typed error, naming the store, never a generic server error.
+            Assert.All(Failures, message => Assert.Contains(message, (string[])[
+                "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' was not run: the session store is unavailable.",
+                "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' ran, but the session store was unavailable and its session changes were not saved."]));
+        }
+
+        /// <summary>The acknowledged writes (those acknowledged after the outage began, when Redis lost its memory) that <paramref name="node"/> cannot read back.</summary>
+        public async Task<List<int>> LostWritesAsync(CoreTestApp node)
+        {
+            using var http = new HttpClient(new HttpClientHandler { CookieContainer = _cookies }) { BaseAddress = node.BaseAddress };
+            var lost = new List<int>();
+            foreach (var number in Acknowledged.Skip(Math.Max(0, _outageFrom)))
+            {
+                var value = await http.GetStringAsync("/session/get?key=w" + number.ToString(CultureInfo.InvariantCulture));
+                if (value != number.ToString(CultureInfo.InvariantCulture))
+                {
+                    lost.Add(number);
+                }
+            }
+
+            return lost;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            await _hub.DisposeAsync();
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync()
+        {
+            for (var number = 0; !_stop.IsCancellationRequested; number++)
+            {
+                var text = number.ToString(CultureInfo.InvariantCulture);
+                try
+                {
+                    await _hub.InvokeAsync("WriteSession", "w" + text, text);
+                    Acknowledged.Enqueue(number);
+                    if (_returned is { } returned && RecoveredAfter is null)
+                    {
+                        RecoveredAfter = returned.Elapsed;
+                    }
+                }
+                catch (HubException ex)
+                {
+                    Failures.Enqueue(ex.Message);
+                    await Task.Delay(10);
+                }
+                catch (Exception ex)
+                {
+                    Unexpected.Enqueue(ex);
+                    return;
+                }
+            }
+        }
+    }
+}
