@@ -1,0 +1,147 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Tether.Tests.Redis;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tether.BrowserTests;
+
+/// <summary>
+/// The Shop scaled out: two nodes on two ports, one Redis (the tests' own), one SQLite file, as the README's scale-out
+/// commands run it. A browser keeps one cookie jar for both nodes (cookies ignore ports), as behind one load balancer.
+/// </summary>
+public sealed class ScaleOutFixture : IAsyncLifetime
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"tether-shop-{Guid.NewGuid():N}.db");
+    private WebApplicationFactory<Program>? _a;
+    private WebApplicationFactory<Program>? _b;
+    private IPlaywright? _playwright;
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public string UrlA { get; private set; } = string.Empty;
+
+    public string UrlB { get; private set; } = string.Empty;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        (_a, UrlA) = StartNode();
+        (_b, UrlB) = StartNode();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Redis.Resume();
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        foreach (var node in (WebApplicationFactory<Program>?[])[_a, _b])
+        {
+            if (node is not null)
+            {
+                await node.DisposeAsync();
+            }
+        }
+
+        await Redis.DisposeAsync();
+        foreach (var file in new[] { _database, _database + "-shm", _database + "-wal" })
+        {
+            File.Delete(file);
+        }
+    }
+
+    private (WebApplicationFactory<Program>, string) StartNode()
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
+            builder.UseSetting("ConnectionStrings:Redis", Redis.Configuration);
+            builder.UseEnvironment("Development");
+            builder.UseUrls("http://127.0.0.1:0");
+        });
+        factory.UseKestrel();
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (factory, address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+    }
+}
+
+public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<ScaleOutFixture>
+{
+    private const string Customer = "customer@shop.test";
+
+    [Fact]
+    public async Task A_sign_out_on_node_A_flips_a_circuit_open_on_node_B_with_no_click()
+    {
+        await using var context = await nodes.Browser.NewContextAsync();
+        var onA = await context.NewPageAsync();
+        await SignInAsync(onA, nodes.UrlA);
+
+        var billingOnB = await context.NewPageAsync();
+        await billingOnB.GotoAsync(nodes.UrlB + "/billing");
+        await Expect(billingOnB.Locator("[data-live]")).ToBeAttachedAsync();
+        await Expect(billingOnB.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+
+        await onA.GotoAsync(nodes.UrlA + "/");
+        await onA.ClickAsync("#sign-out");
+
+        // Node B heard it on Redis: Blazor's auth state and the AppState flip there, with no click.
+        await Expect(billingOnB.Locator("#billing-auth")).ToHaveTextAsync("signed out");
+        await Expect(billingOnB.Locator("#billing-user")).ToHaveTextAsync("a guest");
+    }
+
+    [Fact]
+    public async Task A_circuit_survives_a_Redis_outage_its_events_are_refused_while_Redis_is_stopped_and_run_again_after()
+    {
+        await using var context = await nodes.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, nodes.UrlB);
+        await page.GotoAsync(nodes.UrlB + "/billing");
+        await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+        await Expect(page.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+
+        nodes.Redis.Pause();
+        try
+        {
+            await page.ClickAsync("#pay");
+            // Refused with the store's status once the store's command times out (5 s), the handler not run, the page
+            // still live.
+            await Expect(page.Locator("#billing-denied")).ToContainTextAsync("503", new() { Timeout = 30_000 });
+            await Expect(page.Locator("#billing-status")).ToHaveTextAsync("none");
+        }
+        finally
+        {
+            nodes.Redis.Resume();
+        }
+
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator("#billing-status")).ToHaveTextAsync("pending");
+        await Expect(page.Locator("#billing-auth")).ToHaveTextAsync(Customer);
+        await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+    }
+
+    private static async Task SignInAsync(IPage page, string node)
+    {
+        await page.GotoAsync(node + "/account/login?returnUrl=%2F");
+        await page.FillAsync("#email", Customer);
+        await page.FillAsync("#password", "Customer#2026");
+        await page.ClickAsync("#login");
+        await Expect(page).ToHaveURLAsync(node + "/");
+    }
+}
