@@ -172,10 +172,13 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Empty(Unexpected);
             Assert.False(_closed);
             Assert.Equal(HubConnectionState.Connected, _hub.State);
-            // Refused with Tether's typed error, naming the store, never a generic server error.
-            Assert.All(Failures, message => Assert.Contains(message, (string[])[
-                "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' was not run: the session store is unavailable.",
-                "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' ran, but the session store was unavailable and its session changes were not saved."]));
+            // Refused with Tether's typed error, naming the store, never a generic server error; and refused before the
+            // handler ran (a session that could not be read is not handed to it as an empty one), except at most the
+            // one call that was between its read and its write when Redis went away.
+            const string NotRun = "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' was not run: the session store is unavailable.";
+            const string NotSaved = "An unexpected error occurred invoking 'WriteSession' on the server. HubException: 'WriteSession' ran, but the session store was unavailable and its session changes were not saved.";
+            Assert.All(Failures, message => Assert.Contains(message, (string[])[NotRun, NotSaved]));
+            Assert.InRange(Failures.Count(message => message == NotSaved), 0, 1);
         }
 
         /// <summary>The acknowledged writes (those acknowledged after the outage began, when Redis lost its memory) that <paramref name="node"/> cannot read back.</summary>
