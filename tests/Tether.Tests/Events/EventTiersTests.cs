@@ -2,18 +2,18 @@ namespace Tether.Tests.Events;
 
 public sealed class EventTiersTests
 {
-    private static readonly EventTierContext Target = new("SignalR", typeof(object), null, null);
+    private static readonly EventTierContext s_target = new("SignalR", typeof(object), null, null);
 
     [Fact]
     public void A_targets_own_attribute_wins_over_the_resolver_and_the_resolver_over_the_default()
     {
         var options = new TetherOptions { DefaultEventTier = EventTier.None, EventTierResolver = _ => EventTier.AuthOnly };
 
-        Assert.Equal(EventTier.Full, EventTiers.Resolve(options, Target, new EventTierAttribute(EventTier.Full), needsAuthentication: false));
-        Assert.Equal(EventTier.AuthOnly, EventTiers.Resolve(options, Target, null, needsAuthentication: false));
+        Assert.Equal(EventTier.Full, EventTiers.Resolve(options, s_target, new EventTierAttribute(EventTier.Full), needsAuthentication: false));
+        Assert.Equal(EventTier.AuthOnly, EventTiers.Resolve(options, s_target, null, needsAuthentication: false));
 
         options.EventTierResolver = _ => null;
-        Assert.Equal(EventTier.None, EventTiers.Resolve(options, Target, null, needsAuthentication: false));
+        Assert.Equal(EventTier.None, EventTiers.Resolve(options, s_target, null, needsAuthentication: false));
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class EventTiersTests
     {
         var options = new TetherOptions { DefaultEventTier = EventTier.None };
 
-        Assert.Equal(EventTier.AuthOnly, EventTiers.Resolve(options, Target, null, needsAuthentication: true));
-        Assert.Equal(EventTier.Full, EventTiers.Resolve(options, Target, new EventTierAttribute((EventTier)7), needsAuthentication: false));
+        Assert.Equal(EventTier.AuthOnly, EventTiers.Resolve(options, s_target, null, needsAuthentication: true));
+        Assert.Equal(EventTier.Full, EventTiers.Resolve(options, s_target, new EventTierAttribute((EventTier)7), needsAuthentication: false));
     }
 }
