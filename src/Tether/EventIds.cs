@@ -6,7 +6,7 @@ namespace Tether;
 /// </summary>
 /// <remarks>
 /// Ranges: 1–19 the event bridge and handshake guard; 20–29 the Blazor adapter; 30–39 the SignalR adapter;
-/// 100–149 revocable sign-in; 150–199 cookie handoff.
+/// 100–149 revocable sign-in; 150–199 cookie handoff; 200–219 event tiers and page authorization.
 /// A retired id is never reused: it stays listed here, commented out, with what it meant.
 /// </remarks>
 internal static class EventIds
@@ -42,4 +42,8 @@ internal static class EventIds
     public const int CookieRedemptionRefused = 153;
     public const int CookieRedeemed = 154;
     public const int CookieHandoffWithoutStore = 155;
+
+    public const int PageAuthorizationFailed = 200;
+    public const int PageNotResolved = 201;
+    public const int PageEventRefused = 202;
 }

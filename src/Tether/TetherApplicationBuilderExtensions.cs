@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Session;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether;
 using Tether.Authentication;
+using Tether.Components;
 using Tether.Handoff;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -93,6 +95,7 @@ public static class TetherApplicationBuilderExtensions
         });
 
         pipeline.Build(app, options, configureEvents);
+        services.GetService<PageRoutes>()?.Initialize(services.GetService<IAuthorizationPolicyProvider>());
 
         return app;
     }

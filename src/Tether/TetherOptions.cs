@@ -80,4 +80,24 @@ public class TetherOptions
     /// store. Defaults to 30 seconds, which is also the longest allowed.
     /// </summary>
     public TimeSpan CookieHandoffLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The <see cref="EventTier"/> of events whose target says nothing else (no <see cref="EventTierAttribute"/>, no
+    /// answer from <see cref="EventTierResolver"/>). Defaults to <see cref="EventTier.Full"/>.
+    /// </summary>
+    /// <remarks>
+    /// There is no "smart" default that guesses which events need the bridge: a handler reaches the context through
+    /// <see cref="Current"/>, <see cref="Ambient"/>, an <c>AppState</c> or a service it resolves, none of which can be
+    /// seen before it runs, and an event that skips authentication also skips the revocation check and the app's event
+    /// middleware guards. Lower the tier where you know, per page, hub or method.
+    /// </remarks>
+    public EventTier DefaultEventTier { get; set; } = EventTier.Full;
+
+    /// <summary>
+    /// Decides the <see cref="EventTier"/> of a target that carries no <see cref="EventTierAttribute"/>; returns
+    /// <see langword="null"/> to leave it to <see cref="DefaultEventTier"/>. Called once per target (a page, a hub method),
+    /// and cached. Whatever it answers, events that need authorization or carry an upload run at least
+    /// <see cref="EventTier.AuthOnly"/>.
+    /// </summary>
+    public Func<EventTierContext, EventTier?>? EventTierResolver { get; set; }
 }

@@ -48,6 +48,11 @@ internal sealed class TetherOptionsValidator : IValidateOptions<TetherOptions>
             Fail("TetherOptions.TimeProvider must not be null; the default is TimeProvider.System.");
         }
 
+        if (!Enum.IsDefined(options.DefaultEventTier))
+        {
+            Fail($"TetherOptions.DefaultEventTier must be Full, AuthOnly or None, but is {(int)options.DefaultEventTier}.");
+        }
+
         foreach (var origin in options.AllowedOrigins)
         {
             if (!IsOrigin(origin))

@@ -15,6 +15,18 @@ internal static class AmbientContext
 
     public static HttpContext? HttpContext => s_current.Value?.Context;
 
+    /// <summary>
+    /// Empties the slot for this flow, for an event that runs without the bridge (<see cref="EventTier.None"/>): it must
+    /// not see the context of an event its flow descends from. Reads before it writes, so it costs nothing when empty.
+    /// </summary>
+    public static void Suppress()
+    {
+        if (s_current.Value is not null)
+        {
+            s_current.Value = null;
+        }
+    }
+
     public static Box Bind(HttpContext context)
     {
         var box = new Box { Context = context };

@@ -28,6 +28,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private readonly IJSRuntime _js;
     private readonly NavigationManager _navigation;
     private readonly AppStateTracker _states;
+    private readonly PageRoutes _pages;
     private readonly ILogger<TetherCircuitHandler> _logger;
     private readonly TetherOptions _options;
     private readonly ConnectionState _connection;
@@ -45,6 +46,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         EventBridge bridge,
         NavigationManager navigation,
         AppStateTracker states,
+        PageRoutes pages,
         CookieHandoff handoff,
         IJSRuntime js,
         IServiceProvider services,
@@ -56,6 +58,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _js = js;
         _navigation = navigation;
         _states = states;
+        _pages = pages;
         _logger = logger;
         _options = options.Value;
         _connection = new ConnectionState(options.Value);
@@ -95,7 +98,6 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             return next(context);
         }
 
-        Log.Activity(_logger, activity?.HubMethod ?? "(unknown)", "bridged");
         _dispatcher ??= SynchronizationContext.Current;
 
         var handshake = Handshake(activity?.Connection);
@@ -105,12 +107,50 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             return next(context);
         }
 
-        return RunAsync(RequestAt(handshake, Location()), activity, context, next);
+        var located = RequestAt(handshake, Location());
+
+        // The page's tier and authorization apply to the page's own events only. The circuit's activities (its start, a
+        // navigation, root component updates) render whatever page comes next, and the location they see is still the
+        // previous one: they run the whole bridge, and the page they render is authorized by AuthorizeRouteView against
+        // the user that bridge just gave the circuit.
+        if (activity is not { IsUserEvent: true })
+        {
+            Log.Activity(_logger, activity?.HubMethod ?? "(unknown)", "bridged");
+            return RunAsync(located.Request, activity, context, next, EventTier.Full, page: null);
+        }
+
+        if (located.PageFailure is { } failure)
+        {
+            // Fail closed: a page that cannot be found may be one that requires authorization.
+            Log.PageNotResolved(_logger, failure);
+            _states.Deny(StatusCodes.Status500InternalServerError);
+            return Task.CompletedTask;
+        }
+
+        var page = located.Page;
+        var tier = page?.Tier ?? _pages.NoPageTier;
+        if (tier == EventTier.None)
+        {
+            // No bridge: no context, no store read, and nothing an earlier event's flow left behind.
+            Log.Activity(_logger, activity.HubMethod, "unbridged");
+            AmbientContext.Suppress();
+            return next(context);
+        }
+
+        Log.Activity(_logger, activity.HubMethod, "bridged");
+        return RunAsync(located.Request, activity, context, next, tier, page);
     }
 
-    private async Task RunAsync(EventRequest request, ComponentHubCall? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    private async Task RunAsync(
+        EventRequest request,
+        ComponentHubCall? activity,
+        CircuitInboundActivityContext context,
+        Func<CircuitInboundActivityContext, Task> next,
+        EventTier tier,
+        PageEndpoint? page)
     {
         EventOutcome outcome;
+        EventOutcome? refusal = null;
         try
         {
             outcome = await _bridge.RunAsync(
@@ -123,6 +163,11 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                     var user = httpContext.User;
                     _user.Follow(user);
                     _states.Refresh(httpContext);
+                    if (page is { RequiresAuthorization: true } && (refusal = await AuthorizeAsync(httpContext, page)) is not null)
+                    {
+                        return;
+                    }
+
                     await next(context);
                     if (!ReferenceEquals(user, httpContext.User))
                     {
@@ -132,7 +177,8 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                     }
                 },
                 requestServices: null,
-                CancellationToken.None);
+                CancellationToken.None,
+                tier);
         }
         catch (SessionUnavailableException ex)
         {
@@ -150,6 +196,14 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         }
 
         _signIn?.Follow(outcome);
+        if (refusal is { } refused)
+        {
+            // The page's authorization refused the event's user: a page event, so nothing else of it runs.
+            Log.PageEventRefused(_logger, page!.PageType.Name, refused.StatusCode);
+            Refuse(refused);
+            return;
+        }
+
         if (outcome.HandlerRan)
         {
             return;
@@ -158,6 +212,21 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _user.Follow(outcome.User);
         Refuse(outcome);
         await RunVetoedAsync(activity, context, next);
+    }
+
+    private async Task<EventOutcome?> AuthorizeAsync(HttpContext context, PageEndpoint page)
+    {
+        try
+        {
+            return await PageAuthorization.AuthorizeAsync(context, page);
+        }
+        catch (Exception ex)
+        {
+            // Fail closed: a policy that cannot be evaluated (an unknown policy name, a handler that throws) refuses the
+            // event rather than run it with less protection than its page.
+            Log.PageAuthorizationFailed(_logger, page.PageType.Name, ex);
+            return new EventOutcome(false, StatusCodes.Status500InternalServerError, null);
+        }
     }
 
     private void Refuse(EventOutcome outcome)
@@ -197,7 +266,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         {
             var outcome = await _bridge.RunAsync(
                 new EventOrigin("Blazor", _circuitId, "CircuitActivity", "SignInRevoked"),
-                RequestAt(handshake, Location()),
+                RequestAt(handshake, Location()).Request,
                 _connection,
                 httpContext =>
                 {
@@ -253,18 +322,34 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
     private Task NotifyAsync(string url, string id) => _js.InvokeVoidAsync("tether.redeemCookies", url, id).AsTask();
 
-    // Most activities happen on the page of the previous one: reuse its request instead of parsing the URL again.
-    private EventRequest RequestAt(EventRequest handshake, string? location)
+    // Most activities happen on the page of the previous one: reuse its request and page instead of parsing the URL and
+    // matching the routes again.
+    private LocatedRequest RequestAt(EventRequest handshake, string? location)
     {
         var last = Volatile.Read(ref _lastRequest);
         if (last is not null && ReferenceEquals(last.Handshake, handshake) && last.Location == location)
         {
-            return last.Request;
+            return last;
         }
 
         var request = handshake.WithLocation(location, _options);
-        Volatile.Write(ref _lastRequest, new LocatedRequest(handshake, location, request));
-        return request;
+        PageEndpoint? page = null;
+        Exception? failure = null;
+        if (location is not null && !request.LocationRejected)
+        {
+            try
+            {
+                page = _pages.Match(request.Path);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        var located = new LocatedRequest(handshake, location, request, page, failure);
+        Volatile.Write(ref _lastRequest, located);
+        return located;
     }
 
     private string? Location()
@@ -281,10 +366,19 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     }
 
     // One reference, so concurrent activities never read a handshake paired with another location's request.
-    private sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request);
+    private sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request, PageEndpoint? Page, Exception? PageFailure);
 
     private static partial class Log
     {
+        [LoggerMessage(EventIds.PageAuthorizationFailed, LogLevel.Error, "The authorization of page {Page} could not be evaluated for a circuit event; the event was refused.", EventName = nameof(EventIds.PageAuthorizationFailed))]
+        public static partial void PageAuthorizationFailed(ILogger logger, string page, Exception exception);
+
+        [LoggerMessage(EventIds.PageNotResolved, LogLevel.Error, "The page of a circuit's location could not be resolved; its event was refused.", EventName = nameof(EventIds.PageNotResolved))]
+        public static partial void PageNotResolved(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventIds.PageEventRefused, LogLevel.Debug, "A circuit event on page {Page} was refused by the page's authorization ({StatusCode}).", EventName = nameof(EventIds.PageEventRefused))]
+        public static partial void PageEventRefused(ILogger logger, string page, int statusCode);
+
         [LoggerMessage(EventIds.NoHandshake, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = nameof(EventIds.NoHandshake))]
         public static partial void NoHandshake(ILogger logger, string hubMethod);
 

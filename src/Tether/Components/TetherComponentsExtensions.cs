@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,8 @@ public static class TetherComponentsExtensions
         var services = builder.Services;
         services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, TetherCircuitHandler>());
         services.TryAddScoped<AppStateTracker>();
+        services.TryAddSingleton(static sp => new PageRoutes(
+            sp.GetService<EndpointDataSource>(), sp.GetService<ParameterPolicyFactory>(), sp.GetRequiredService<IOptions<TetherOptions>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, ComponentHubCallFilterSetup>());
         services.TryAddSingleton<InteractiveServerRegistration>();
         return builder;

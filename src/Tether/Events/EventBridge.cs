@@ -31,7 +31,8 @@ internal sealed class EventBridge(
     /// event pipeline, with the event's context bound to the ambient accessors; <paramref name="origin"/> names the event in
     /// its log scope. <paramref name="requestServices"/> is the caller's scope (SignalR's per invocation), or
     /// <see langword="null"/> for one of the bridge's own. Whatever the handler or a middleware threw is rethrown after
-    /// the session was committed and the context cleared.
+    /// the session was committed and the context cleared. <paramref name="tier"/> <see cref="EventTier.AuthOnly"/> skips
+    /// the app's event middleware; the adapters never bring <see cref="EventTier.None"/> here.
     /// </summary>
     public async Task<EventOutcome> RunAsync(
         EventOrigin origin,
@@ -39,7 +40,8 @@ internal sealed class EventBridge(
         ConnectionState? connection,
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        EventTier tier = EventTier.Full)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
@@ -58,7 +60,7 @@ internal sealed class EventBridge(
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
-        var feature = new EventFeature(handler, connection);
+        var feature = new EventFeature(handler, connection) { Tier = tier };
         var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))

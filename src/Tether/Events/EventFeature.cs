@@ -12,6 +12,12 @@ internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionSt
 
     public Func<HttpContext, Task> Handler { get; } = handler;
 
+    /// <summary>
+    /// <see cref="EventTier.AuthOnly"/> skips the app's event middleware (the pipeline forks after authentication);
+    /// <see cref="EventTier.None"/> never reaches the bridge.
+    /// </summary>
+    public EventTier Tier { get; init; }
+
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }
 }

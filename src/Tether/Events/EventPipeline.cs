@@ -65,6 +65,11 @@ internal sealed class EventPipeline
             events.UseAuthentication();
         }
 
+        // Events on the auth-only tier leave here, after session and authentication, before the app's event middleware.
+        events.Use(static next => context => context.Features.Get<EventFeature>() is { Tier: EventTier.AuthOnly }
+            ? TerminalAsync(context)
+            : next(context));
+
         configureEvents?.Invoke(events);
         events.Run(TerminalAsync);
         _application = events.Build();

@@ -44,6 +44,7 @@ internal sealed partial class TetherHubFilter(
 
     private readonly TetherOptions _options = options.Value;
     private readonly ConcurrentDictionary<Type, IHubContext<Hub>> _hubContexts = new();
+    private readonly ConcurrentDictionary<(Type Hub, MethodInfo? Method), EventTier> _tiers = new();
     private readonly bool _closeOnRevocation = revocation?.Value.CloseHubConnections ?? true;
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
@@ -53,12 +54,22 @@ internal sealed partial class TetherHubFilter(
             return await next(invocationContext);
         }
 
-        var state = Connect(invocationContext.Context, invocationContext.Hub);
         if (IsLocationMethod(invocationContext.HubMethod))
         {
-            state.SetLocation(invocationContext.HubMethodArguments.Count == 1 ? invocationContext.HubMethodArguments[0] as string : null);
+            Connect(invocationContext.Context, invocationContext.Hub)
+                .SetLocation(invocationContext.HubMethodArguments.Count == 1 ? invocationContext.HubMethodArguments[0] as string : null);
             return null;
         }
+
+        var tier = TierOf(invocationContext.Hub.GetType(), invocationContext.HubMethod);
+        if (tier == EventTier.None)
+        {
+            // No bridge: no context, no store read, and nothing an earlier call's flow left behind.
+            AmbientContext.Suppress();
+            return await next(invocationContext);
+        }
+
+        var state = Connect(invocationContext.Context, invocationContext.Hub);
 
         var request = state.Request;
         object? result = null;
@@ -75,7 +86,8 @@ internal sealed partial class TetherHubFilter(
                     result = await next(invocationContext);
                 },
                 invocationContext.ServiceProvider,
-                invocationContext.Context.ConnectionAborted);
+                invocationContext.Context.ConnectionAborted,
+                tier);
         }
         catch (SessionUnavailableException ex)
         {
@@ -178,13 +190,23 @@ internal sealed partial class TetherHubFilter(
 
     private async Task RunLifetimeAsync(BridgedHubConnection state, HubLifetimeContext context, string method, Func<HubLifetimeContext, Task> next)
     {
+        // Connects and disconnects take the hub's own tier.
+        var tier = TierOf(context.Hub.GetType(), null);
+        if (tier == EventTier.None)
+        {
+            AmbientContext.Suppress();
+            await next(context);
+            return;
+        }
+
         var outcome = await bridge.RunAsync(
             new EventOrigin(Transport, context.Context.ConnectionId, "HubMethod", method),
             state.Request,
             state.Connection,
             _ => next(context),
             context.ServiceProvider,
-            CancellationToken.None);
+            CancellationToken.None,
+            tier);
         state.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {
@@ -217,6 +239,21 @@ internal sealed partial class TetherHubFilter(
                 : $"Access to '{invocation.HubMethodName}' was denied: this call is not signed in.");
         }
     }
+
+    // A method's [EventTier] wins over its hub's, either over the resolver and the default. Calls the per-call [Authorize]
+    // check applies to, and uploads (a stream from the client), run at least auth-only.
+    private EventTier TierOf(Type hub, MethodInfo? method) => _tiers.GetOrAdd((hub, method), static (key, self) => EventTiers.Resolve(
+        self._options,
+        new EventTierContext(Transport, key.Hub, key.Method, null),
+        key.Method?.GetCustomAttribute<EventTierAttribute>(inherit: true) ?? key.Hub.GetCustomAttribute<EventTierAttribute>(inherit: true),
+        key.Method is { } m
+            ? s_authorizeData.GetOrAdd((key.Hub, m), static k => AuthorizeDataOf(k.Hub, k.Method)).Length > 0 || IsUpload(m)
+            : key.Hub.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>().Any()),
+        this);
+
+    private static bool IsUpload(MethodInfo method) => method.GetParameters().Any(static p => p.ParameterType.IsGenericType
+        && p.ParameterType.GetGenericTypeDefinition() is var definition
+        && (definition == typeof(System.Threading.Channels.ChannelReader<>) || definition == typeof(IAsyncEnumerable<>)));
 
     private static IAuthorizeData[] AuthorizeDataOf(Type hub, MethodInfo method)
     {

@@ -140,7 +140,7 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     }
 
     /// <summary>One circuit: its DI scope, its handler, its handshake request.</summary>
-    private sealed class Circuit : IAsyncDisposable
+    internal sealed class Circuit : IAsyncDisposable
     {
         private readonly AsyncServiceScope _scope;
         private readonly Func<CircuitInboundActivityContext, Task> _pipeline;
@@ -254,6 +254,9 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
         public (string Uri, bool ForceLoad)? Last { get; private set; }
 
         public void Start(Uri baseAddress, string location) => Initialize(baseAddress.ToString(), new Uri(baseAddress, location).ToString());
+
+        /// <summary>The page moved to <paramref name="location"/>, as Blazor's location sync sets it.</summary>
+        public void MoveTo(string location) => Uri = ToAbsoluteUri(location).ToString();
 
         protected override void NavigateToCore(string uri, NavigationOptions options) => Last = (uri, options.ForceLoad);
     }

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+
+namespace Tether.Components;
+
+/// <summary>
+/// The routable page of a circuit's current location, as the app's Razor component endpoint describes it: its type, its
+/// route, the authorization its endpoint carries (the page's <c>[Authorize]</c>, <c>[AllowAnonymous]</c>, and what
+/// <c>MapRazorComponents(...).RequireAuthorization()</c> added) and the tier of its events.
+/// </summary>
+internal sealed class PageEndpoint
+{
+    public PageEndpoint(Type pageType, string? route, EndpointMetadataCollection metadata, bool hasFallbackPolicy, TetherOptions options)
+    {
+        PageType = pageType;
+        Route = route;
+        AllowAnonymous = metadata.GetMetadata<IAllowAnonymous>() is not null;
+        AuthorizeData = metadata.GetOrderedMetadata<IAuthorizeData>();
+        Policies = metadata.GetOrderedMetadata<AuthorizationPolicy>();
+        RequirementData = metadata.GetOrderedMetadata<IAuthorizationRequirementData>();
+
+        // As AuthorizationMiddleware decides: [AllowAnonymous] wins; otherwise the page's data, or the fallback policy.
+        RequiresAuthorization = !AllowAnonymous
+            && (AuthorizeData.Count > 0 || Policies.Count > 0 || RequirementData.Count > 0 || hasFallbackPolicy);
+        Tier = EventTiers.Resolve(
+            options,
+            new EventTierContext("Blazor", pageType, null, route),
+            metadata.GetMetadata<EventTierAttribute>(),
+            RequiresAuthorization);
+    }
+
+    public Type PageType { get; }
+
+    public string? Route { get; }
+
+    public bool AllowAnonymous { get; }
+
+    public IReadOnlyList<IAuthorizeData> AuthorizeData { get; }
+
+    public IReadOnlyList<AuthorizationPolicy> Policies { get; }
+
+    public IReadOnlyList<IAuthorizationRequirementData> RequirementData { get; }
+
+    /// <summary>Whether the page's events are authorized against their user before their handler runs.</summary>
+    public bool RequiresAuthorization { get; }
+
+    public EventTier Tier { get; }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Tests.Events;
+
+namespace Tether.Tests.SignalR;
+
+/// <summary>Event tiers of hub calls, over real SignalR connections to Kestrel with real sign-in cookies.</summary>
+public sealed class HubTierTests : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, bool> _signedOut = new();
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
+        services: services => services.AddSignalR().AddTether(),
+        events: events => events.Use((context, next) =>
+        {
+            context.Items["event-middleware"] = true;
+            return next(context);
+        }),
+        map: app => app.MapHub<TierHub>("/hubs/tiers"),
+        cookies: options => options.Events.OnValidatePrincipal = context =>
+        {
+            if (context.Principal?.Identity?.Name is { } name && _signedOut.ContainsKey(name))
+            {
+                context.RejectPrincipal();
+            }
+
+            return Task.CompletedTask;
+        });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Each_hub_method_runs_on_its_own_tier()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=fern");
+        await using var hub = await ConnectAsync(browser.Cookies);
+
+        Assert.Equal("fern with middleware", await hub.InvokeAsync<string>("Seen"));
+        Assert.Equal("fern without middleware", await hub.InvokeAsync<string>("Lean"));
+
+        var reads = _app.Cache.Reads;
+        Assert.Equal("no context", await hub.InvokeAsync<string>("Hot"));
+        Assert.Equal(reads, _app.Cache.Reads);
+    }
+
+    [Fact]
+    public async Task A_none_tier_method_with_authorize_is_still_checked_against_every_calls_user()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=gil");
+        await using var hub = await ConnectAsync(browser.Cookies);
+        Assert.Equal("gil without middleware", await hub.InvokeAsync<string>("HotSecret"));
+
+        _signedOut["gil"] = true;
+
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<string>("HotSecret"));
+        Assert.Contains("not signed in", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<HubConnection> ConnectAsync(CookieContainer cookies)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_app.BaseAddress, "/hubs/tiers"), options => options.Cookies = cookies)
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+}
