@@ -48,12 +48,12 @@ internal sealed class EventBridge(
 
         // One check when nothing listens: the observed path is a wrapper, so the unobserved one pays no state machine for it.
         return metrics is { Observing: true }
-            ? RunObservedAsync(metrics.StartEvent(origin, request.Path.Value), origin, request, connection, handler, requestServices, cancellationToken)
+            ? RunObservedAsync(metrics, origin, request, connection, handler, requestServices, cancellationToken)
             : RunCoreAsync(null, origin, request, connection, handler, requestServices, cancellationToken);
     }
 
     private async Task<EventOutcome> RunObservedAsync(
-        EventObservation observation,
+        TetherMetrics metrics,
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
@@ -61,6 +61,8 @@ internal sealed class EventBridge(
         IServiceProvider? requestServices,
         CancellationToken cancellationToken)
     {
+        // Started inside this async method: the span it makes current must not flow back to the caller's context.
+        var observation = metrics.StartEvent(origin, request.Path.Value);
         try
         {
             var outcome = await RunCoreAsync(observation, origin, request, connection, handler, requestServices, cancellationToken);
