@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
 using Tether.Tests.Events;
@@ -158,8 +158,8 @@ public sealed class EventMetricsTests : IAsyncLifetime
         Assert.Equal(2, pushed.GetMeasurementSnapshot().Sum(m => m.Value));
 
         var handoff = _app.App.Services.GetRequiredService<Tether.Handoff.CookieHandoff>();
-        const string binding = "binding-cookie-value";
-        var id = await handoff.StoreAsync(Tether.Handoff.CookieHandoff.BindingHash(binding)!, ["a=1; path=/"], DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks);
+        const string Binding = "binding-cookie-value";
+        var id = await handoff.StoreAsync(Tether.Handoff.CookieHandoff.BindingHash(Binding)!, ["a=1; path=/"], DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks);
         Assert.Equal(1, issued.GetMeasurementSnapshot().Sum(m => m.Value));
 
         var redemption = new DefaultHttpContext();
@@ -167,7 +167,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
         redemption.Request.Scheme = "http";
         redemption.Request.Host = new HostString("127.0.0.1:5000");
         redemption.Request.Headers.Origin = "http://127.0.0.1:5000";
-        redemption.Request.Headers.Cookie = Tether.Handoff.CookieHandoff.BindingCookieName + "=" + binding;
+        redemption.Request.Headers.Cookie = Tether.Handoff.CookieHandoff.BindingCookieName + "=" + Binding;
         redemption.Request.ContentType = "application/x-www-form-urlencoded";
         redemption.Request.Body = new MemoryStream(System.Text.Encoding.ASCII.GetBytes("id=" + id));
         await handoff.RedeemAsync(redemption);
