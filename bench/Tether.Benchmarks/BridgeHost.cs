@@ -30,7 +30,7 @@ internal sealed class BridgeHost : IAsyncDisposable
 
     public ConnectionState Connection { get; }
 
-    public static async Task<BridgeHost> StartAsync(bool session, bool authentication, TimeSpan unprotectCache, bool revocable = false)
+    public static async Task<BridgeHost> StartAsync(bool session, bool authentication, TimeSpan unprotectCache, bool revocable = false, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -48,6 +48,7 @@ internal sealed class BridgeHost : IAsyncDisposable
             tether.AddRevocableSignIn();
         }
 
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseTether();
 

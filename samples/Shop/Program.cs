@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
 using Microsoft.EntityFrameworkCore;
 using Shop;
 using Shop.Components;
@@ -47,6 +48,12 @@ builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddSignalR().AddTether<ShopHub>();
 builder.Services.AddAppState<BillingState>();
 
+// One culture setting for pages and events: app.UseRequestLocalization() and events.UseRequestLocalization() below
+// both read these options (culture cookie first, then Accept-Language).
+string[] cultures = ["en-US", "fr-FR", "de-DE"];
+builder.Services.Configure<RequestLocalizationOptions>(options =>
+    options.SetDefaultCulture(cultures[0]).AddSupportedCultures(cultures).AddSupportedUICultures(cultures));
+
 var app = builder.Build();
 await Seed.RunAsync(app.Services);
 
@@ -56,6 +63,7 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.MapStaticAssets();
+app.UseRequestLocalization();
 app.UseSession();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -63,16 +71,21 @@ app.UseAntiforgery();
 
 // The event pipeline: the app's session and authentication middleware, then the app's own middleware for events.
 // Here: the profile needs a signed-in user, checked again on every click rather than once when the page loaded.
-app.UseTether(events => events.Use(async (context, next) =>
+// And every event runs in the culture of its own request, read afresh from the culture cookie or Accept-Language.
+app.UseTether(events =>
 {
-    if (context.Request.Path.StartsWithSegments("/profile") && context.User.Identity?.IsAuthenticated != true)
+    events.UseRequestLocalization();
+    events.Use(async (context, next) =>
     {
-        context.Response.Redirect("/account/login?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-        return;
-    }
+        if (context.Request.Path.StartsWithSegments("/profile") && context.User.Identity?.IsAuthenticated != true)
+        {
+            context.Response.Redirect("/account/login?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
+            return;
+        }
 
-    await next(context);
-}));
+        await next(context);
+    });
+});
 
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapRazorPages();
@@ -102,6 +115,22 @@ app.MapPost("/cart/add", async (HttpContext context, IAntiforgery antiforgery) =
     }
 
     return Results.LocalRedirect(LocalUrl(form["returnUrl"]));
+});
+
+// The language switch, over HTTP as ASP.NET Core documents it: set the culture cookie and go back to the page. The page
+// loads again in full, so its new circuit's handshake carries the cookie. (A socket never sees a cookie that an HTTP
+// response set after its handshake: it gets it at its next handshake, a reload or a reconnect.)
+app.MapGet("/culture", (HttpContext context, string? culture, string? returnUrl) =>
+{
+    if (culture is not null && cultures.Contains(culture))
+    {
+        context.Response.Cookies.Append(
+            CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, IsEssential = true, SameSite = SameSiteMode.Lax });
+    }
+
+    return Results.LocalRedirect(LocalUrl(returnUrl));
 });
 
 app.MapPost("/account/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>

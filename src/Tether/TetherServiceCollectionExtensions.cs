@@ -26,6 +26,10 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton(static services => new EventStoreCache(services.GetRequiredService<IDistributedCache>()));
+        // Instruments come from the app's IMeterFactory, as ASP.NET Core's own do (AddMetrics is idempotent, and the
+        // hosting builders call it already).
+        services.AddMetrics();
+        services.TryAddSingleton<Tether.Diagnostics.TetherMetrics>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         return new TetherBuilder(services);

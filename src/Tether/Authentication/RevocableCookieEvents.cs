@@ -18,7 +18,8 @@ internal sealed partial class RevocableCookieEvents(
     RevocableScheme scheme,
     SignInStore store,
     IOptions<RevocableSignInOptions> options,
-    ILogger<RevocableCookieEvents> logger) : CookieAuthenticationEvents
+    ILogger<RevocableCookieEvents> logger,
+    Diagnostics.TetherMetrics? metrics = null) : CookieAuthenticationEvents
 {
     private readonly RevocableSignInOptions _options = options.Value;
 
@@ -44,6 +45,7 @@ internal sealed partial class RevocableCookieEvents(
         {
             // Fail closed: a sign-in that cannot be checked is not accepted.
             Log.StoreUnavailable(logger, ex);
+            metrics?.StoreFailed("signin.check", ex);
             context.RejectPrincipal();
             return;
         }

@@ -29,6 +29,7 @@ internal sealed class RevocableCookieOptionsSetup(
         }
 
         var store = (SignInStore)services.GetService(typeof(SignInStore))!;
-        cookie.Events = new RevocableCookieEvents(cookie.Events ?? new CookieAuthenticationEvents(), scheme, store, options, loggers.CreateLogger<RevocableCookieEvents>());
+        cookie.Events = new RevocableCookieEvents(cookie.Events ?? new CookieAuthenticationEvents(), scheme, store, options, loggers.CreateLogger<RevocableCookieEvents>(),
+            (Diagnostics.TetherMetrics?)services.GetService(typeof(Diagnostics.TetherMetrics)));
     }
 }

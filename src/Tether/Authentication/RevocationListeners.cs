@@ -18,9 +18,12 @@ internal sealed partial class RevocationListeners : IDisposable
     private readonly ILogger<RevocationListeners> _logger;
     private readonly IDisposable _subscription;
 
-    public RevocationListeners(ISignInRevocationBus bus, ILogger<RevocationListeners> logger)
+    private readonly Diagnostics.TetherMetrics? _metrics;
+
+    public RevocationListeners(ISignInRevocationBus bus, ILogger<RevocationListeners> logger, Diagnostics.TetherMetrics? metrics = null)
     {
         _logger = logger;
+        _metrics = metrics;
         _subscription = bus.Subscribe(Dispatch);
     }
 
@@ -41,6 +44,7 @@ internal sealed partial class RevocationListeners : IDisposable
             try
             {
                 registration.OnRevoked();
+                _metrics?.RevocationPushed();
             }
             catch (Exception ex)
             {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Tether.Diagnostics;
 
 namespace Tether;
 
@@ -13,7 +14,8 @@ internal sealed class EventBridge(
     EventPipeline pipeline,
     IServiceScopeFactory scopeFactory,
     IOptions<TetherOptions> options,
-    ILogger<EventBridge> logger)
+    ILogger<EventBridge> logger,
+    TetherMetrics? metrics = null)
 {
     private readonly TetherOptions _options = options.Value;
 
@@ -34,7 +36,7 @@ internal sealed class EventBridge(
     /// the session was committed and the context cleared. <paramref name="tier"/> <see cref="EventTier.AuthOnly"/> skips
     /// the app's event middleware; the adapters never bring <see cref="EventTier.None"/> here.
     /// </summary>
-    public async Task<EventOutcome> RunAsync(
+    public Task<EventOutcome> RunAsync(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
@@ -46,6 +48,47 @@ internal sealed class EventBridge(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
 
+        // One check when nothing listens: the observed path is a wrapper, so the unobserved one pays no state machine for it.
+        return metrics is { Observing: true }
+            ? RunObservedAsync(metrics, origin, request, connection, handler, requestServices, tier, cancellationToken)
+            : RunCoreAsync(null, origin, request, connection, handler, requestServices, tier, cancellationToken);
+    }
+
+    private async Task<EventOutcome> RunObservedAsync(
+        TetherMetrics metrics,
+        EventOrigin origin,
+        EventRequest request,
+        ConnectionState? connection,
+        Func<HttpContext, Task> handler,
+        IServiceProvider? requestServices,
+        EventTier tier,
+        CancellationToken cancellationToken)
+    {
+        // Started inside this async method: the span it makes current must not flow back to the caller's context.
+        var observation = metrics.StartEvent(origin, request.Path.Value, tier == EventTier.AuthOnly ? "auth_only" : EventObservation.FullTier);
+        try
+        {
+            var outcome = await RunCoreAsync(observation, origin, request, connection, handler, requestServices, tier, cancellationToken);
+            observation.Stop(EventObservation.OutcomeOf(outcome));
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            observation.Stop(ex is SessionUnavailableException ? EventObservation.StoreUnavailable : EventObservation.Failed, ex);
+            throw;
+        }
+    }
+
+    private async Task<EventOutcome> RunCoreAsync(
+        EventObservation? observation,
+        EventOrigin origin,
+        EventRequest request,
+        ConnectionState? connection,
+        Func<HttpContext, Task> handler,
+        IServiceProvider? requestServices,
+        EventTier tier,
+        CancellationToken cancellationToken)
+    {
         // Only when something logs Tether's category at all: the scope state is then the one allocation it costs.
         using var logScope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new EventLogScope(origin, request.Path)) : null;
 
@@ -60,7 +103,7 @@ internal sealed class EventBridge(
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
-        var feature = new EventFeature(handler, connection) { Tier = tier };
+        var feature = new EventFeature(handler, connection) { Tier = tier, Observation = observation };
         var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))
@@ -85,6 +128,8 @@ internal sealed class EventBridge(
                 failure = ExceptionDispatchInfo.Capture(ex);
                 TetherLog.HandlerFailed(logger, ex.GetType().Name);
             }
+
+            observation?.Committing();
 
             // As a server would when it sends the response: OnStarting callbacks set the session and auth cookies.
             await response.StartAsync();

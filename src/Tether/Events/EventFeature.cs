@@ -18,6 +18,9 @@ internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionSt
     /// </summary>
     public EventTier Tier { get; init; }
 
+    /// <summary>What is measured and traced of the event; <see langword="null"/> when nothing listens.</summary>
+    public Diagnostics.EventObservation? Observation { get; init; }
+
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
+using Tether.Diagnostics;
 
 namespace Tether;
 
@@ -80,6 +81,7 @@ internal sealed class EventPipeline
         var feature = context.Features.Get<EventFeature>()
             ?? throw new InvalidOperationException("Tether's event pipeline ran on a request that is not an event.");
         feature.TerminalReached = true;
+        var observation = feature.Observation;
 
         var sessionFeature = context.Features.Get<ISessionFeature>();
         EventSession? session = null;
@@ -87,12 +89,15 @@ internal sealed class EventPipeline
         {
             // Load before the handler: ISession's synchronous accessors would otherwise load it with blocking
             // store I/O on the circuit's or hub's thread.
+            var loading = observation is null ? 0 : EventObservation.Timestamp();
             try
             {
                 await inner.LoadAsync(context.RequestAborted);
+                observation?.SessionLoaded(loading);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
+                context.RequestServices.GetService<TetherMetrics>()?.StoreFailed("session.load", ex);
                 throw new SessionUnavailableException("The session store could not be reached to load the session; the event's handler did not run.", ex);
             }
 
@@ -113,6 +118,7 @@ internal sealed class EventPipeline
         }
 
         Exception? handlerFailure = null;
+        observation?.HandlerStarting();
         try
         {
             await feature.Handler(context);
@@ -124,15 +130,16 @@ internal sealed class EventPipeline
         }
         finally
         {
+            observation?.Committing();
             if (session is { IsModified: true })
             {
-                await CommitAsync(session, context, handlerFailure);
+                await CommitAsync(session, context, handlerFailure, observation);
             }
 
             // A sign-in or sign-out inside the handler gave the event a new session.
             if (sessionFeature?.Session is EventSession rotated && rotated != session && rotated.IsModified)
             {
-                await CommitAsync(rotated, context, handlerFailure);
+                await CommitAsync(rotated, context, handlerFailure, observation);
             }
         }
     }
@@ -144,14 +151,18 @@ internal sealed class EventPipeline
     // Sign-in ids are base64url (ASCII): compared byte by byte, with no string made from the session's value.
     private static bool IsSignIn(byte[] owner, string? signInId) => signInId is not null && Ascii.Equals(owner, signInId);
 
-    private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure)
+    private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure, EventObservation? observation)
     {
+        var committing = observation is null ? 0 : EventObservation.Timestamp();
         try
         {
             await session.CommitAsync(context.RequestAborted);
+            observation?.SessionCommitted(committing, null);
         }
         catch (Exception ex)
         {
+            observation?.SessionCommitted(committing, ex);
+            context.RequestServices.GetService<TetherMetrics>()?.StoreFailed("session.commit", ex);
             var unavailable = new SessionUnavailableException(
                 "The session store could not be reached to save what the event wrote to the session.", ex)
             { HandlerRan = true };

@@ -56,9 +56,11 @@ internal sealed class CookieHandoff
     private readonly TetherOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CookieHandoff> _logger;
+    private readonly Diagnostics.TetherMetrics? _metrics;
 
     public CookieHandoff(IServiceProvider services, IOptions<TetherOptions> options, ILogger<CookieHandoff> logger)
     {
+        _metrics = services.GetService<Diagnostics.TetherMetrics>();
         _options = options.Value;
         _time = _options.TimeProvider;
         _logger = logger;
@@ -73,6 +75,9 @@ internal sealed class CookieHandoff
     public TimeProvider Time => _time;
 
     public ILogger Logger => _logger;
+
+    /// <summary>Counts a handoff the store could not take.</summary>
+    public void StoreFailed(Exception exception) => _metrics?.StoreFailed("cookie_handoff.store", exception);
 
     public static string BindingCookieNameFor(string scheme)
         => string.Equals(scheme, "https", StringComparison.OrdinalIgnoreCase) ? SecureBindingCookieName : BindingCookieName;
@@ -155,6 +160,7 @@ internal sealed class CookieHandoff
             buffer.ToArray(),
             new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime });
         CookieHandoffLog.Stored(_logger, setCookies.Length);
+        _metrics?.CookieHandoffIssued();
         return id;
     }
 
@@ -235,6 +241,7 @@ internal sealed class CookieHandoff
         response.Headers.Append(HeaderNames.SetCookie, new StringValues(setCookies));
         response.StatusCode = StatusCodes.Status204NoContent;
         CookieHandoffLog.Redeemed(_logger, setCookies.Length);
+        _metrics?.CookieHandoffRedeemed();
     }
 
     private bool IsSameOrigin(HttpRequest request)

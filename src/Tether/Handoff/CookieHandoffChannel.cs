@@ -99,6 +99,7 @@ internal sealed class CookieHandoffChannel
         catch (Exception ex)
         {
             CookieHandoffLog.Failed(_handoff.Logger, ex.GetType().Name, ex);
+            _handoff.StoreFailed(ex);
         }
         finally
         {
