@@ -13,6 +13,12 @@ if (args is ["serve", var mode])
     return;
 }
 
+if (args is ["serve", var redisMode, var redisEndPoint])
+{
+    await RedisServer.RunAsync(redisMode, redisEndPoint);
+    return;
+}
+
 // Revocable sign-in: its cost on hub calls, and how fast a sign-out reaches an open circuit.
 //   dotnet run -c Release --project bench/Tether.LoadTest -- --revocation [--seconds 5] [--out bench/results/revocation.md]
 var revocationOnly = args.Contains("--revocation");
@@ -29,6 +35,20 @@ void Say(string line)
 
 Say($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {seconds} s per run, runs interleaved plain/bridged.");
 Say(string.Empty);
+
+// Scaled out on one Redis (its own redis-server): hub throughput, Redis commands per event, push latency across two
+// nodes, and Redis stopped mid-load.
+//   dotnet run -c Release --project bench/Tether.LoadTest -- --redis [--seconds 5] [--out bench/results/redis.md]
+if (args.Contains("--redis"))
+{
+    await RedisBench.RunAsync(Say, duration, HubRunAsync);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return;
+}
 
 if (revocationOnly)
 {
