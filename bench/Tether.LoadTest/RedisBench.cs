@@ -32,6 +32,7 @@ internal static class RedisBench
             say(string.Empty);
             await ThroughputAsync(say, redis, a, plain, duration, hubRun);
             await CommandsAsync(say, redis, a, events: 1000);
+            await RoundTripsAsync(say, redis, events: 1000);
             await PushLatencyAsync(say, a, b, trials: 100);
         }
 
@@ -112,6 +113,56 @@ internal static class RedisBench
 
         say(string.Empty);
         say("Commands run inside a script (`redis.call`) are counted by Redis under their own names as well as under `evalsha`/`eval`; the client sent only the script call. The `info` and `config|resetstat` rows (if any) are the measurement's own.");
+        say(string.Empty);
+    }
+
+    private static async Task RoundTripsAsync(Action<string> say, RedisProcess redis, int events)
+    {
+        // A node of its own, connected to Redis through the counting proxy (its interactive and subscription connections
+        // both): what it sends to Redis per event, in writes that reach Redis.
+        using var proxy = new RedisCountingProxy(redis.Port);
+        using var node = await ServerProcess.StartAsync("redis", proxy.EndPoint);
+        var cookies = await SignInAsync(node);
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(node.BaseAddress, "/hubs/bridged"), o => o.Cookies = cookies).Build();
+        await hub.StartAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await hub.InvokeAsync<string>("Echo", "warm");
+            await hub.InvokeAsync<string>("Write", "w", "warm" + i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        async Task<(long Flights, long Bytes)> MeasureAsync(Func<Task> work)
+        {
+            proxy.Reset();
+            await work();
+            return proxy.Counts;
+        }
+
+        var idle = await MeasureAsync(() => Task.Delay(TimeSpan.FromSeconds(1)));
+        var reads = await MeasureAsync(async () =>
+        {
+            for (var i = 0; i < events; i++)
+            {
+                await hub.InvokeAsync<string>("Echo", "x");
+            }
+        });
+        var writes = await MeasureAsync(async () =>
+        {
+            for (var i = 0; i < events; i++)
+            {
+                await hub.InvokeAsync<string>("Write", "w", i.ToString(CultureInfo.InvariantCulture));
+            }
+        });
+
+        say($"### Round trips per event, through a counting TCP proxy ({events} sequential hub calls on a node whose Redis connections go through it)");
+        say(string.Empty);
+        say("| | writes reaching Redis per event | bytes sent to Redis per event |");
+        say("|---|---:|---:|");
+        say(string.Create(CultureInfo.InvariantCulture, $"| read-only event (`Echo`) | {reads.Flights / (double)events:F3} | {reads.Bytes / (double)events:F0} |"));
+        say(string.Create(CultureInfo.InvariantCulture, $"| session-writing event (`Write`) | {writes.Flights / (double)events:F3} | {writes.Bytes / (double)events:F0} |"));
+        say($"| idle control, 1 s (total) | {idle.Flights} | {idle.Bytes} |");
+        say(string.Empty);
+        say("Each write the proxy reads from the node is one burst of commands the node sent before it waited for replies; sequential events cannot overlap, so writes per event = round trips per event.");
         say(string.Empty);
     }
 
@@ -219,6 +270,14 @@ internal static class RedisBench
             }
         }
 
+        // The same cross-node push on this Redis before the fault, for comparison with the one after recovery (this Redis
+        // fsyncs every write, which the sign-out's store writes wait for).
+        var baseline = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            baseline.Add((await PushOnceAsync(a, b)).Push ?? double.NaN);
+        }
+
         var phase = new Phase();
         using var stop = new CancellationTokenSource();
         var load = clients.Select(c => c.RunAsync(phase, stop.Token)).ToArray();
@@ -251,6 +310,8 @@ internal static class RedisBench
             $"Redis was unreachable for {down.TotalSeconds:F2} s (kill → the restarted server answers PING; its start took {Stopwatch.GetElapsedTime(phase.RestartingAt, phase.UpAt).TotalMilliseconds:F0} ms)."));
         say(string.Empty);
         say("### Events by phase");
+        say(string.Empty);
+        say("Phase = the phase when the call started: a call in flight at the kill counts as \"before\"; one started after the restarted Redis answered PING but before the node's multiplexer reconnected counts as \"after\".");
         say(string.Empty);
         say("| node | phase | succeeded | failed |");
         say("|---|---|---:|---:|");
@@ -290,6 +351,7 @@ internal static class RedisBench
 
         // Every write the server acknowledged, read back on the other node through a fresh connection.
         long acknowledged = 0, found = 0, lost = 0, unacknowledgedPresent = 0;
+        var presentBy = new Dictionary<string, int>(StringComparer.Ordinal);
         var readBackFailures = new List<string>();
         foreach (var client in clients)
         {
@@ -310,7 +372,12 @@ internal static class RedisBench
                     }
                 }
 
-                unacknowledgedPresent += stored.Keys.Count(k => !client.Acknowledged.ContainsKey(k));
+                foreach (var key in stored.Keys.Where(k => !client.Acknowledged.ContainsKey(k)))
+                {
+                    unacknowledgedPresent++;
+                    var message = client.FailedWrites.GetValueOrDefault(key, "(no failed call recorded)");
+                    presentBy[message] = presentBy.GetValueOrDefault(message) + 1;
+                }
             }
             catch (Exception ex) when (ex is HubException or HttpRequestException or InvalidOperationException)
             {
@@ -327,6 +394,11 @@ internal static class RedisBench
         foreach (var failure in readBackFailures)
         {
             say("- read-back failed: " + failure);
+        }
+
+        foreach (var (message, count) in presentBy)
+        {
+            say($"- in the store although the `Write` call failed with \"{message}\": {count}");
         }
 
         // After recovery the bus must have re-subscribed on its own: a sign-out on A still reaches a client on B.
@@ -346,13 +418,15 @@ internal static class RedisBench
         }
 
         say(string.Empty);
-        say("### Revocation across nodes after recovery (sign-out on A → client on B, 10 trials)");
+        say("### Revocation across nodes on this Redis (sign-out on A → client on B, 10 trials each)");
         say(string.Empty);
-        say("| delivered | not delivered in 10 s | p50 ms | max ms |");
-        say("|---:|---:|---:|---:|");
-        say(after.Count == 0
-            ? $"| 0 | {missed} | | |"
-            : string.Create(CultureInfo.InvariantCulture, $"| {after.Count} | {missed} | {Percentile(after, 0.5):F2} | {after.Max():F2} |"));
+        say("| | delivered | not delivered in 10 s | p50 ms | max ms |");
+        say("|---|---:|---:|---:|---:|");
+        var delivered = baseline.Where(double.IsFinite).ToList();
+        say(string.Create(CultureInfo.InvariantCulture,
+            $"| before the fault | {delivered.Count} | {baseline.Count - delivered.Count} | {(delivered.Count == 0 ? double.NaN : Percentile(delivered, 0.5)):F2} | {(delivered.Count == 0 ? double.NaN : delivered.Max()):F2} |"));
+        say(string.Create(CultureInfo.InvariantCulture,
+            $"| after recovery | {after.Count} | {missed} | {(after.Count == 0 ? double.NaN : Percentile(after, 0.5)):F2} | {(after.Count == 0 ? double.NaN : after.Max()):F2} |"));
 
         say(string.Empty);
         say("### Server log, warnings and errors by category[event id]");
@@ -496,6 +570,8 @@ internal static class RedisBench
 
         public Dictionary<(string Call, string Message), int> Errors { get; } = [];
 
+        public Dictionary<string, string> FailedWrites { get; } = new(StringComparer.Ordinal);
+
         public static async Task<FaultClient> StartAsync(string name, string node, ServerProcess server)
         {
             var cookies = await SignInAsync(server);
@@ -515,12 +591,16 @@ internal static class RedisBench
             {
                 var key = "f" + i.ToString(CultureInfo.InvariantCulture);
                 var value = Name + ":" + i.ToString(CultureInfo.InvariantCulture);
-                if (await CallAsync(phase, "Write", () => _hub.InvokeAsync<string>("Write", key, value)))
+                if (await CallAsync(phase, "Write", () => _hub.InvokeAsync<string>("Write", key, value)) is not { } failure)
                 {
                     Acknowledged[key] = value;
                 }
+                else
+                {
+                    FailedWrites[key] = failure;
+                }
 
-                await CallAsync(phase, "Echo", () => _hub.InvokeAsync<string>("Echo", "x"));
+                _ = await CallAsync(phase, "Echo", () => _hub.InvokeAsync<string>("Echo", "x"));
                 await Task.Delay(25, CancellationToken.None);
             }
         }
@@ -538,7 +618,8 @@ internal static class RedisBench
             await _hub.DisposeAsync();
         }
 
-        private async Task<bool> CallAsync(Phase phase, string call, Func<Task<string>> invoke)
+        /// <returns>Null when the call succeeded, else its error message.</returns>
+        private async Task<string?> CallAsync(Phase phase, string call, Func<Task<string>> invoke)
         {
             var at = phase.Current;
             try
@@ -555,14 +636,14 @@ internal static class RedisBench
                     Interlocked.CompareExchange(ref _firstSuccessAfterUp, Stopwatch.GetTimestamp(), 0);
                 }
 
-                return true;
+                return null;
             }
             catch (Exception ex) when (ex is HubException or InvalidOperationException or IOException or OperationCanceledException)
             {
                 _failed.AddOrUpdate(at, 1, (_, n) => n + 1);
                 var message = ex is HubException ? ex.Message : ex.GetType().Name + ": " + ex.Message;
                 Errors[(call, message)] = Errors.GetValueOrDefault((call, message)) + 1;
-                return false;
+                return message;
             }
         }
     }
