@@ -7,6 +7,7 @@ using Microsoft.Playwright;
 using Tether.LoadTest;
 
 // Usage: dotnet run -c Release --project bench/Tether.LoadTest [-- --seconds 5 --out bench/results/load.md]
+// (dotnet run starts the program in the project folder: give --out an absolute path, e.g. "$PWD/bench/results/load.md")
 if (args is ["serve", var mode])
 {
     await Server.RunAsync(mode);
