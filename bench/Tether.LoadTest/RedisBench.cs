@@ -442,6 +442,17 @@ internal static class RedisBench
         }
 
         say(string.Empty);
+        say("Tether.Redis's own lines (first of each event id per node):");
+        say(string.Empty);
+        foreach (var (name, node) in nodes)
+        {
+            foreach (var line in node.Output.Where(l => l.Contains(" Tether.Redis.", StringComparison.Ordinal)).DistinctBy(l => LogKey(l)))
+            {
+                say($"- {name}: `{(line.Length > 400 ? line[..400] + "…" : line).Replace("`", "'", StringComparison.Ordinal)}`");
+            }
+        }
+
+        say(string.Empty);
         foreach (var client in clients)
         {
             await client.DisposeAsync();
