@@ -7,9 +7,16 @@ using Microsoft.Playwright;
 using Tether.LoadTest;
 
 // Usage: dotnet run -c Release --project bench/Tether.LoadTest [-- --seconds 5 --out bench/results/load.md]
+// (dotnet run starts the program in the project folder: give --out an absolute path, e.g. "$PWD/bench/results/load.md")
 if (args is ["serve", var mode])
 {
     await Server.RunAsync(mode);
+    return;
+}
+
+if (args is ["serve", var redisMode, var redisEndPoint])
+{
+    await RedisServer.RunAsync(redisMode, redisEndPoint);
     return;
 }
 
@@ -29,6 +36,20 @@ void Say(string line)
 
 Say($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {seconds} s per run, runs interleaved plain/bridged.");
 Say(string.Empty);
+
+// Scaled out on one Redis (its own redis-server): hub throughput, Redis commands per event, push latency across two
+// nodes, and Redis stopped mid-load.
+//   dotnet run -c Release --project bench/Tether.LoadTest -- --redis [--seconds 5] [--out bench/results/redis.md]
+if (args.Contains("--redis"))
+{
+    await RedisBench.RunAsync(Say, duration, HubRunAsync);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return;
+}
 
 if (revocationOnly)
 {

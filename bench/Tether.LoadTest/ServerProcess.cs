@@ -26,9 +26,14 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string mode)
+    /// <summary>What the server wrote after it listened (its log, in the Redis modes), drained so it never blocks.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
+    /// <param name="mode">The server mode; see <see cref="Server"/> and <see cref="RedisServer"/>.</param>
+    /// <param name="arguments">More arguments for the mode (the Redis modes take the Redis end point).</param>
+    public static async Task<ServerProcess> StartAsync(string mode, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!, ["serve", mode])
+        var start = new ProcessStartInfo(Environment.ProcessPath!, ["serve", mode, .. arguments])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -40,7 +45,15 @@ internal sealed class ServerProcess : IDisposable
         {
             if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
             {
-                return new ServerProcess(process, new Uri(line["LISTENING ".Length..]));
+                var server = new ServerProcess(process, new Uri(line["LISTENING ".Length..]));
+                _ = Task.Run(async () =>
+                {
+                    while (await process.StandardOutput.ReadLineAsync() is { } more)
+                    {
+                        server.Output.Enqueue(more);
+                    }
+                });
+                return server;
             }
         }
 
