@@ -10,8 +10,9 @@ namespace Tether.Redis;
 /// </summary>
 /// <remarks>
 /// The bus only speeds the reaction up: every event checks the sign-in store anyway. So a publish that fails (Redis is
-/// down) is logged, not thrown, once the revocation itself is stored. The subscription is made when the app starts and
-/// made again, by itself, after any reconnect that finds it missing.
+/// down) is logged, not thrown, once the revocation itself is stored. The subscription is made when the app starts;
+/// StackExchange.Redis restores it after every reconnect, and a subscription that could not be made at start (Redis was
+/// down) is made when the connection is first restored.
 /// </remarks>
 internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, IDisposable
 {

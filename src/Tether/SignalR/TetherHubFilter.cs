@@ -93,7 +93,7 @@ internal sealed partial class TetherHubFilter(
         {
             Log.SessionUnavailable(logger, invocationContext.HubMethodName, ex);
             throw new HubException(ex.HandlerRan
-                ? $"'{invocationContext.HubMethodName}' ran, but the session store was unavailable and its session changes were not saved."
+                ? $"'{invocationContext.HubMethodName}' ran, but the session store was unavailable: its session changes may not have been saved."
                 : $"'{invocationContext.HubMethodName}' was not run: the session store is unavailable.");
         }
 

@@ -58,12 +58,15 @@ internal sealed class EventStoreReads
         return true;
     }
 
-    /// <summary>Whether a refresh of <paramref name="key"/> can be skipped: the batch already slid its expiration.</summary>
+    /// <summary>
+    /// Whether a refresh of <paramref name="key"/> can be skipped: the batch already slid its expiration, or it failed, and
+    /// a refresh (which <c>SessionMiddleware</c> tries after a session that failed to load) would only fail again.
+    /// </summary>
     public bool WasRead(string key)
     {
         lock (_entries)
         {
-            return _failure is null && _entries.ContainsKey(key);
+            return _entries.ContainsKey(key);
         }
     }
 

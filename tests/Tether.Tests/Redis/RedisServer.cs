@@ -99,7 +99,13 @@ public sealed class RedisServer : IAsyncDisposable
     public void Pause() => Signal(19);
 
     /// <summary>Lets a paused server run again (SIGCONT).</summary>
-    public void Resume() => Signal(18);
+    public void Resume()
+    {
+        if (_process is { HasExited: false })
+        {
+            Signal(18);
+        }
+    }
 
     /// <summary>How many times each command ran since the last <see cref="ResetStatsAsync"/> (INFO commandstats).</summary>
     public async Task<Dictionary<string, long>> CommandStatsAsync()
