@@ -65,7 +65,7 @@ internal sealed class TetherMetrics
     /// <summary>Starts observing one event.</summary>
     /// <param name="origin">The event's transport and name.</param>
     /// <param name="path">The event's page path, for its span.</param>
-    /// <param name="tier">How much of the bridge the event runs: <see cref="EventObservation.FullTier"/> for now.</param>
+    /// <param name="tier">How much of the bridge the event runs: <c>full</c> or <c>auth_only</c> (events on tier <c>none</c> never reach the bridge and are not measured).</param>
     public EventObservation StartEvent(EventOrigin origin, string? path, string tier = EventObservation.FullTier)
     {
         var transport = origin.Transport switch
