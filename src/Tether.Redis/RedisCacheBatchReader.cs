@@ -44,6 +44,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
         """;
 
     private readonly string _instance = cacheOptions.Value.InstanceName ?? string.Empty;
+    private bool? _cluster;
 
     public async Task<byte[]?[]> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
@@ -55,15 +56,54 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             redisKeys[i] = _instance + keys[i];
         }
 
-        var database = (await connection.GetAsync()).GetDatabase();
-        var result = await database.ScriptEvaluateAsync(Script, redisKeys, [DateTimeOffset.UtcNow.UtcTicks]);
+        var multiplexer = await connection.GetAsync();
+        var database = multiplexer.GetDatabase();
+        RedisValue[] now = [DateTimeOffset.UtcNow.UtcTicks];
         var values = new byte[]?[keys.Count];
-        var entries = (RedisResult[])result!;
+        if (IsCluster(multiplexer))
+        {
+            // A cluster refuses a script over keys of different hash slots: one script per key, sent together.
+            var reads = new Task<RedisResult>[redisKeys.Length];
+            for (var i = 0; i < redisKeys.Length; i++)
+            {
+                reads[i] = database.ScriptEvaluateAsync(Script, [redisKeys[i]], now);
+            }
+
+            await Task.WhenAll(reads);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = Value(((RedisResult[])reads[i].Result!)[0]);
+            }
+
+            return values;
+        }
+
+        var entries = (RedisResult[])(await database.ScriptEvaluateAsync(Script, redisKeys, now))!;
         for (var i = 0; i < values.Length && i < entries.Length; i++)
         {
-            values[i] = entries[i].IsNull ? null : (byte[]?)entries[i];
+            values[i] = Value(entries[i]);
         }
 
         return values;
+    }
+
+    private static byte[]? Value(RedisResult entry) => entry.IsNull ? null : (byte[]?)entry;
+
+    // Known once a server has answered; until then a script over several keys is tried (and fails, as the read would).
+    private bool IsCluster(IConnectionMultiplexer multiplexer)
+    {
+        if (_cluster is { } known)
+        {
+            return known;
+        }
+
+        var servers = multiplexer.GetEndPoints().Select(endPoint => multiplexer.GetServer(endPoint)).Where(server => server.IsConnected).ToList();
+        if (servers.Count == 0)
+        {
+            return false;
+        }
+
+        _cluster = servers.Any(server => server.ServerType == ServerType.Cluster);
+        return _cluster.Value;
     }
 }

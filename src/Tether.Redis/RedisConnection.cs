@@ -25,15 +25,20 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
             return multiplexer;
         }
 
+        bool created;
         _lock.Wait();
         try
         {
-            return _multiplexer ??= Attach(ConnectionMultiplexer.Connect(Configuration()));
+            created = _multiplexer is null;
+            multiplexer = _multiplexer ??= Attach(ConnectionMultiplexer.Connect(Configuration()));
         }
         finally
         {
             _lock.Release();
         }
+
+        OnCreated(created);
+        return multiplexer;
     }
 
     public async Task<IConnectionMultiplexer> GetAsync()
@@ -43,14 +48,29 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
             return multiplexer;
         }
 
+        bool created;
         await _lock.WaitAsync();
         try
         {
-            return _multiplexer ??= Attach(await ConnectionMultiplexer.ConnectAsync(Configuration()));
+            created = _multiplexer is null;
+            multiplexer = _multiplexer ??= Attach(await ConnectionMultiplexer.ConnectAsync(Configuration()));
         }
         finally
         {
             _lock.Release();
+        }
+
+        OnCreated(created);
+        return multiplexer;
+    }
+
+    // A first connect that threw (abortConnect=true) leaves no multiplexer to raise ConnectionRestored later: the one that
+    // finally connects counts as a restore, so a subscription that failed at start is made now.
+    private void OnCreated(bool created)
+    {
+        if (created && Restored is { } restored)
+        {
+            _ = Task.Run(restored);
         }
     }
 
@@ -58,13 +78,20 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
 
     private ConfigurationOptions Configuration()
     {
+        // Every channel on this connection (the SignalR backplane's, named after the hub types, and the revocation bus's)
+        // carries the app's prefix: RedisHubLifetimeManager ignores RedisOptions.Configuration.ChannelPrefix when it is
+        // given a connection factory, so two apps on one Redis would otherwise hear each other's hub messages.
+        var channelPrefix = RedisChannel.Literal(Prefix + ":");
         if (options.Value.ConfigurationOptions is { } given)
         {
-            return given;
+            var copy = given.Clone();
+            copy.ChannelPrefix = channelPrefix;
+            return copy;
         }
 
         var configuration = options.Value.Configuration!;
         var parsed = ConfigurationOptions.Parse(configuration);
+        parsed.ChannelPrefix = channelPrefix;
         // Start while Redis is down and reconnect by itself, rather than failing the app's start.
         if (!configuration.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
         {

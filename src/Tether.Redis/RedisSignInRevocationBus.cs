@@ -5,7 +5,8 @@ using Tether.Authentication;
 namespace Tether.Redis;
 
 /// <summary>
-/// The revocation bus on Redis pub/sub, on the channel <c>{prefix}:tether:revocations</c>. A revocation is delivered to
+/// The revocation bus on Redis pub/sub, on the channel <c>tether:revocations</c> (which the shared connection prefixes
+/// with the app's prefix: <c>{prefix}:tether:revocations</c>). A revocation is delivered to
 /// this node's subscribers at once, then published for the other nodes; each node ignores its own messages.
 /// </summary>
 /// <remarks>
@@ -29,7 +30,7 @@ internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, I
     {
         _connection = connection;
         _logger = logger;
-        _channel = RedisChannel.Literal(connection.Prefix + ":tether:revocations");
+        _channel = RedisChannel.Literal("tether:revocations");
         connection.Restored += () => _ = EnsureSubscribedAsync();
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -82,16 +83,18 @@ public static class TetherRedisServiceCollectionExtensions
             services.AddDataProtection();
             services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((options, connection) =>
                 options.XmlRepository = new RedisXmlRepository(() => connection.Get().GetDatabase(), connection.Prefix + ":DataProtection-Keys"));
+
+            // One application name for every node: the default discriminator is the content root path, so nodes deployed
+            // under different paths could not read each other's cookies. An app's own SetApplicationName wins.
+            services.AddOptions<DataProtectionOptions>().Configure<RedisConnection>((options, connection) =>
+                options.ApplicationDiscriminator ??= connection.Prefix);
         }
 
         if (given.UseSignalRBackplane)
         {
             services.AddSignalR().AddStackExchangeRedis();
             services.AddOptions<RedisOptions>().Configure<RedisConnection>((options, connection) =>
-            {
-                options.Configuration.ChannelPrefix = RedisChannel.Literal(connection.Prefix);
-                options.ConnectionFactory = async _ => await connection.GetAsync();
-            });
+                options.ConnectionFactory = async _ => await connection.GetAsync());
         }
 
         return builder;

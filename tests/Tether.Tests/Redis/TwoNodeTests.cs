@@ -113,6 +113,24 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("hello-from-A", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task A_hub_message_of_another_app_on_the_same_Redis_never_reaches_this_apps_clients()
+    {
+        await using var otherApp = await RedisNode.StartAsync(redis.Server, "other-" + Guid.NewGuid().ToString("N"));
+        var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using var hubOnB = await RedisNode.ConnectAsync(_b, new CookieContainer(),
+            before: connection => connection.On<string>("broadcast", text => received.Writer.TryWrite(text)));
+
+        // The same hub type in both apps: without the app's prefix on its channels, B would hear the other app first.
+        using var other = otherApp.NewBrowser();
+        await other.GetAsync("/broadcast?text=from-another-app");
+        using var onA = _a.NewBrowser();
+        await onA.GetAsync("/broadcast?text=from-this-app");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal("from-this-app", await received.Reader.ReadAsync(timeout.Token));
+    }
+
     private static HttpClient OnNode(CoreTestApp node, CookieContainer cookies)
         => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = node.BaseAddress };
 }
