@@ -39,6 +39,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private HttpContext? _handshakeSource;
     private string? _handshakeTrace;
     private LocatedRequest? _lastRequest;
+    private PageEndpoint[] _heldPages = [];
     private SynchronizationContext? _dispatcher;
     private string? _circuitId;
 
@@ -116,7 +117,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         if (activity is not { IsUserEvent: true })
         {
             Log.Activity(_logger, activity?.HubMethod ?? "(unknown)", "bridged");
-            return RunAsync(located.Request, activity, context, next, EventTier.Full, page: null);
+            return RunAsync(located.Request, activity, context, next, EventTier.Full, page: null, held: []);
         }
 
         if (located.PageFailure is { } failure)
@@ -129,6 +130,21 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
         var page = located.Page;
         var tier = page?.Tier ?? _pages.NoPageTier;
+
+        // The location is the client's word: a client can report another page's location without leaving the page it
+        // renders (with per-page interactivity nothing re-renders on a location change). So every [Authorize] page this
+        // circuit was authorized on stays checked for the rest of the circuit, whatever location the event reports.
+        var held = HeldPagesOtherThan(page);
+        if (located.Request.LocationRejected)
+        {
+            // Never skip the bridge for a location it refuses (400).
+            tier = EventTier.Full;
+        }
+        else if (held.Length > 0 && tier == EventTier.None)
+        {
+            tier = EventTier.AuthOnly;
+        }
+
         if (tier == EventTier.None)
         {
             // No bridge: no context, no store read, and nothing an earlier event's flow left behind.
@@ -138,7 +154,24 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         }
 
         Log.Activity(_logger, activity.HubMethod, "bridged");
-        return RunAsync(located.Request, activity, context, next, tier, page);
+        return RunAsync(located.Request, activity, context, next, tier, page, held);
+    }
+
+    private PageEndpoint[] HeldPagesOtherThan(PageEndpoint? page)
+    {
+        var held = Volatile.Read(ref _heldPages);
+        return held.Length == 0 || page is null || Array.IndexOf(held, page) < 0 ? held : Array.FindAll(held, p => p != page);
+    }
+
+    private void Hold(PageEndpoint page)
+    {
+        lock (_connection)
+        {
+            if (Array.IndexOf(_heldPages, page) < 0)
+            {
+                Volatile.Write(ref _heldPages, [.. _heldPages, page]);
+            }
+        }
     }
 
     private async Task RunAsync(
@@ -147,10 +180,12 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         CircuitInboundActivityContext context,
         Func<CircuitInboundActivityContext, Task> next,
         EventTier tier,
-        PageEndpoint? page)
+        PageEndpoint? page,
+        PageEndpoint[] held)
     {
         EventOutcome outcome;
         EventOutcome? refusal = null;
+        var refusedBy = page;
         try
         {
             outcome = await _bridge.RunAsync(
@@ -166,6 +201,20 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                     if (page is { RequiresAuthorization: true } && (refusal = await AuthorizeAsync(httpContext, page)) is not null)
                     {
                         return;
+                    }
+
+                    foreach (var heldPage in held)
+                    {
+                        if ((refusal = await AuthorizeAsync(httpContext, heldPage)) is not null)
+                        {
+                            refusedBy = heldPage;
+                            return;
+                        }
+                    }
+
+                    if (page is { RequiresAuthorization: true })
+                    {
+                        Hold(page);
                     }
 
                     await next(context);
@@ -199,7 +248,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         if (refusal is { } refused)
         {
             // The page's authorization refused the event's user: a page event, so nothing else of it runs.
-            Log.PageEventRefused(_logger, page!.PageType.Name, refused.StatusCode);
+            Log.PageEventRefused(_logger, refusedBy!.PageType.Name, refused.StatusCode);
             Refuse(refused);
             return;
         }

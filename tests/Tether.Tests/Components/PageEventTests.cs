@@ -106,6 +106,24 @@ public sealed class PageEventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_location_reported_away_from_an_authorize_page_does_not_lift_that_pages_check()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=dee&role=admin");
+        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/admin");
+        await circuit.ClickAsync();
+        Assert.Equal(1, circuit.Clicks);
+
+        // Demoted, the client reports a public page's location without leaving the admin page it renders, then clicks.
+        _demoted["dee"] = true;
+        circuit.Navigation.MoveTo("/orders/new");
+        await circuit.ClickAsync();
+
+        Assert.Equal(1, circuit.Clicks);
+        Assert.Equal(StatusCodes.Status403Forbidden, circuit.State.DeniedStatusCode);
+    }
+
+    [Fact]
     public async Task Routes_are_matched_with_their_constraints_and_literal_segments_first()
     {
         using var browser = _app.NewBrowser();
