@@ -68,7 +68,7 @@ public static class TetherRedisServiceCollectionExtensions
         services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((options, connection) =>
         {
             options.InstanceName ??= connection.Prefix + ":";
-            options.ConnectionMultiplexerFactory = connection.GetAsync;
+            options.ConnectionMultiplexerFactory = async () => SharedMultiplexer.For(await connection.GetAsync());
         });
         services.TryAddSingleton<IDistributedCacheBatchReader, RedisCacheBatchReader>();
 
@@ -94,7 +94,7 @@ public static class TetherRedisServiceCollectionExtensions
         {
             services.AddSignalR().AddStackExchangeRedis();
             services.AddOptions<RedisOptions>().Configure<RedisConnection>((options, connection) =>
-                options.ConnectionFactory = async _ => await connection.GetAsync());
+                options.ConnectionFactory = async _ => SharedMultiplexer.For(await connection.GetAsync()));
         }
 
         return builder;

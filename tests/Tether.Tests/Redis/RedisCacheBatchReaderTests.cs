@@ -41,4 +41,19 @@ public sealed class RedisCacheBatchReaderTests(RedisFixture redis)
         // And RedisCache still reads the entries it wrote.
         Assert.Equal([1, 2, 3], await cache.GetAsync("sliding"));
     }
+
+    [Fact]
+    public async Task Disposing_the_cache_leaves_the_shared_connection_to_the_batch_reader_and_the_bus()
+    {
+        await using var node = await RedisNode.StartAsync(redis.Server, "shared-" + Guid.NewGuid().ToString("N"));
+        var cache = node.App.Services.GetRequiredService<IDistributedCache>();
+        await cache.SetAsync("kept", [7], new DistributedCacheEntryOptions());
+
+        // RedisCache closes the multiplexer its factory gave it when it is disposed (and after errors, with its
+        // force-reconnect switch on).
+        ((IDisposable)cache).Dispose();
+
+        var reader = node.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
+        Assert.Equal([7], (await reader.GetManyAsync(["kept"]))[0]);
+    }
 }
