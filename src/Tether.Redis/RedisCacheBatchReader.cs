@@ -97,7 +97,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             return known;
         }
 
-        var servers = multiplexer.GetEndPoints().Select(endPoint => multiplexer.GetServer(endPoint)).Where(server => server.IsConnected).ToList();
+        var servers = multiplexer.GetServers().Where(server => server.IsConnected).ToList();
         if (servers.Count == 0)
         {
             return false;

@@ -38,9 +38,17 @@ internal class SharedMultiplexer : DispatchProxy
                 return Task.CompletedTask;
         }
 
+        var result = Forward(targetMethod, _inner, args);
+
+        // RedisCache closes "its" connection through the database it got (IDatabase.Multiplexer): that one must be this.
+        return result is IDatabase database ? SharedDatabase.For(database, (IConnectionMultiplexer)(object)this) : result;
+    }
+
+    internal static object? Forward(MethodInfo method, object target, object?[]? args)
+    {
         try
         {
-            return targetMethod.Invoke(_inner, args);
+            return method.Invoke(target, args);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
