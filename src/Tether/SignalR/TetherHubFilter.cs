@@ -46,6 +46,7 @@ internal sealed partial class TetherHubFilter(
     private readonly ConcurrentDictionary<Type, IHubContext<Hub>> _hubContexts = new();
     private readonly ConcurrentDictionary<(Type Hub, MethodInfo? Method), EventTier> _tiers = new();
     private readonly bool _closeOnRevocation = revocation?.Value.CloseHubConnections ?? true;
+    private bool? _hasFallbackPolicy;
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -62,6 +63,11 @@ internal sealed partial class TetherHubFilter(
         }
 
         var tier = TierOf(invocationContext.Hub.GetType(), invocationContext.HubMethod);
+        if (tier == EventTier.None && await EndpointRequiresAuthorizationAsync(invocationContext.Context, invocationContext.ServiceProvider))
+        {
+            tier = EventTier.AuthOnly;
+        }
+
         if (tier == EventTier.None)
         {
             // No bridge: no context, no store read, and nothing an earlier call's flow left behind.
@@ -192,6 +198,11 @@ internal sealed partial class TetherHubFilter(
     {
         // Connects and disconnects take the hub's own tier.
         var tier = TierOf(context.Hub.GetType(), null);
+        if (tier == EventTier.None && await EndpointRequiresAuthorizationAsync(context.Context, context.ServiceProvider))
+        {
+            tier = EventTier.AuthOnly;
+        }
+
         if (tier == EventTier.None)
         {
             AmbientContext.Suppress();
@@ -250,6 +261,25 @@ internal sealed partial class TetherHubFilter(
             ? s_authorizeData.GetOrAdd((key.Hub, m), static k => AuthorizeDataOf(k.Hub, k.Method)).Length > 0 || IsUpload(m)
             : key.Hub.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>().Any()),
         this);
+
+    // The hub's endpoint may require authorization where its class says nothing (MapHub<T>(...).RequireAuthorization(), or
+    // the app's fallback policy): its calls then run at least auth-only too, so a revoked user is never let through unchecked.
+    private async ValueTask<bool> EndpointRequiresAuthorizationAsync(HubCallerContext caller, IServiceProvider services)
+    {
+        var metadata = caller.GetHttpContext()?.GetEndpoint()?.Metadata;
+        if (metadata?.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return false;
+        }
+
+        if (metadata?.GetMetadata<IAuthorizeData>() is not null || metadata?.GetMetadata<AuthorizationPolicy>() is not null)
+        {
+            return true;
+        }
+
+        _hasFallbackPolicy ??= services.GetService<IAuthorizationPolicyProvider>() is { } provider && await provider.GetFallbackPolicyAsync() is not null;
+        return _hasFallbackPolicy.Value;
+    }
 
     private static bool IsUpload(MethodInfo method) => method.GetParameters().Any(static p => p.ParameterType.IsGenericType
         && p.ParameterType.GetGenericTypeDefinition() is var definition

@@ -21,7 +21,12 @@ public sealed class HubTierTests : IAsyncLifetime
             context.Items["event-middleware"] = true;
             return next(context);
         }),
-        map: app => app.MapHub<TierHub>("/hubs/tiers"),
+        map: app =>
+        {
+            app.UseAuthorization();
+            app.MapHub<TierHub>("/hubs/tiers");
+            app.MapHub<TierHub>("/hubs/tiers-secure").RequireAuthorization();
+        },
         cookies: options => options.Events.OnValidatePrincipal = context =>
         {
             if (context.Principal?.Identity?.Name is { } name && _signedOut.ContainsKey(name))
@@ -63,10 +68,24 @@ public sealed class HubTierTests : IAsyncLifetime
         Assert.Contains("not signed in", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<HubConnection> ConnectAsync(CookieContainer cookies)
+    [Fact]
+    public async Task A_none_tier_method_of_a_hub_whose_endpoint_requires_authorization_still_runs_authentication()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=hal");
+        await using var secure = await ConnectAsync(browser.Cookies, "/hubs/tiers-secure");
+
+        // The hub class says nothing, its endpoint does (RequireAuthorization()): the call is auth-only, not unbridged.
+        Assert.Equal("hal without middleware", await secure.InvokeAsync<string>("Hot"));
+
+        _signedOut["hal"] = true;
+        Assert.Equal("anonymous without middleware", await secure.InvokeAsync<string>("Hot"));
+    }
+
+    private async Task<HubConnection> ConnectAsync(CookieContainer cookies, string path = "/hubs/tiers")
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/tiers"), options => options.Cookies = cookies)
+            .WithUrl(new Uri(_app.BaseAddress, path), options => options.Cookies = cookies)
             .Build();
         await connection.StartAsync();
         return connection;
