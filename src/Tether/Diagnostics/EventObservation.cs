@@ -65,6 +65,9 @@ internal sealed class EventObservation
         }
     }
 
+    /// <summary>Whether the event was counted in <c>tether.event.active</c> when it started.</summary>
+    public bool CountedActive { get; init; }
+
     /// <summary>The transport's tag value: <c>blazor</c>, <c>signalr</c> or <c>other</c>.</summary>
     public string Transport { get; }
 
@@ -122,7 +125,7 @@ internal sealed class EventObservation
             activity.Stop();
         }
 
-        _metrics.EventStopped(Transport, _tier, outcome, _started, error);
+        _metrics.EventStopped(Transport, _tier, outcome, _started, error, CountedActive);
     }
 
     public static string OutcomeOf(EventOutcome outcome)

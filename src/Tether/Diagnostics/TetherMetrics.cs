@@ -75,17 +75,20 @@ internal sealed class TetherMetrics
             _ => "other",
         };
 
-        if (_activeEvents.Enabled)
+        // The decrement is paired with this increment, not with Enabled at the end: a listener that attaches mid-event
+        // would otherwise see a -1 with no +1.
+        var counted = _activeEvents.Enabled;
+        if (counted)
         {
             _activeEvents.Add(1, new(TransportTag, transport), new(TierTag, tier));
         }
 
-        return new EventObservation(this, transport, tier, origin.Activity, path);
+        return new EventObservation(this, transport, tier, origin.Activity, path) { CountedActive = counted };
     }
 
-    internal void EventStopped(string transport, string tier, string outcome, long started, Exception? error)
+    internal void EventStopped(string transport, string tier, string outcome, long started, Exception? error, bool countedActive)
     {
-        if (_activeEvents.Enabled)
+        if (countedActive)
         {
             _activeEvents.Add(-1, new(TransportTag, transport), new(TierTag, tier));
         }
