@@ -42,6 +42,7 @@ internal static class EventIds
     public const int CookieRedemptionRefused = 153;
     public const int CookieRedeemed = 154;
     public const int CookieHandoffWithoutStore = 155;
+    public const int CookieResyncNotTold = 156;
 
     public const int PageAuthorizationFailed = 200;
     public const int PageNotResolved = 201;

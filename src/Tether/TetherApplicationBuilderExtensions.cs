@@ -70,6 +70,7 @@ public static class TetherApplicationBuilderExtensions
         var handoff = services.GetRequiredService<CookieHandoff>();
         handoff.WarnIfNoStore();
         var handoffPath = options.CookieHandoffPath;
+        var resync = services.GetRequiredService<CookieResync>();
         app.Use((context, next) =>
         {
             if (HandshakeOriginGuard.IsHandshake(context))
@@ -89,6 +90,11 @@ public static class TetherApplicationBuilderExtensions
             if (handoffPath.HasValue && context.Request.Path.Equals(handoffPath, StringComparison.OrdinalIgnoreCase))
             {
                 return handoff.RedeemAsync(context);
+            }
+
+            if (resync.Path.HasValue && context.Request.Path.Equals(resync.Path, StringComparison.OrdinalIgnoreCase))
+            {
+                return resync.ResyncAsync(context);
             }
 
             return BindAsync(context, next);

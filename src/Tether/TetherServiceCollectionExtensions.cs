@@ -31,6 +31,7 @@ public static class TetherServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<Tether.Diagnostics.TetherMetrics>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
+        services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         return new TetherBuilder(services);
     }

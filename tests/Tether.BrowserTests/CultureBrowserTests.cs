@@ -5,8 +5,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Tether.BrowserTests;
 
 /// <summary>
-/// The Shop's language switch: <c>/culture</c> sets the culture cookie over HTTP and redirects back; every event of the
-/// page's circuit then runs, and renders, in that culture through <c>events.UseRequestLocalization()</c>.
+/// The Shop's language switch: <c>/culture</c> sets the culture cookie over HTTP and redirects back, by an enhanced
+/// navigation that keeps the circuit; the page resyncs the browser's cookies into it, and every event of the circuit
+/// then runs, and renders, in that culture through <c>events.UseRequestLocalization()</c>.
 /// </summary>
 [Collection(ShopCollection.Name)]
 public sealed partial class CultureBrowserTests(ShopFixture shop)
@@ -20,14 +21,16 @@ public sealed partial class CultureBrowserTests(ShopFixture shop)
         await Expect(page.Locator("#invoice-amount")).ToHaveTextAsync("$1,234.50");
         await Expect(page.Locator("#invoice-date")).ToContainTextAsync("December");
 
-        await page.ClickAsync("#lang-fr-FR");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/billing");
+        // The same document (an enhanced navigation), so the same circuit: it learns the new cookie by the resync.
+        await page.EvaluateAsync("() => window.sameDocument = true");
+        await SwitchAsync(page, "#lang-fr-FR");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"));
         await CheckInvoiceAsync(page, "fr-FR");
         await Expect(page.Locator("#invoice-amount")).ToHaveTextAsync(FrenchAmount());
         await Expect(page.Locator("#invoice-date")).ToContainTextAsync("décembre");
 
-        await page.ClickAsync("#lang-de-DE");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/billing");
+        await SwitchAsync(page, "#lang-de-DE");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"));
         await CheckInvoiceAsync(page, "de-DE");
         await Expect(page.Locator("#invoice-amount")).ToHaveTextAsync("1.234,50 $");
         await Expect(page.Locator("#invoice-date")).ToContainTextAsync("Dezember");
@@ -39,6 +42,14 @@ public sealed partial class CultureBrowserTests(ShopFixture shop)
 
         await page.Context.CloseAsync();
         await other.Context.CloseAsync();
+    }
+
+    // The switch's HTTP response set the cookie; the page then resyncs the circuit's cookies: awaited, not slept on.
+    private async Task SwitchAsync(IPage page, string link)
+    {
+        var resync = await page.RunAndWaitForResponseAsync(() => page.ClickAsync(link), response => response.Url == shop.BaseUrl + "/_tether/cookies/resync");
+        Assert.Equal(204, resync.Status);
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/billing");
     }
 
     private static async Task CheckInvoiceAsync(IPage page, string culture)

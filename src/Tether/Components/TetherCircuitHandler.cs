@@ -40,6 +40,8 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private string? _handshakeTrace;
     private LocatedRequest? _lastRequest;
     private PageEndpoint[] _heldPages = [];
+    private readonly CookieResync.Registration? _resync;
+    private EventRequest? _pendingResync;
     private SynchronizationContext? _dispatcher;
     private string? _circuitId;
 
@@ -66,6 +68,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _user = new CircuitUser(services.GetService<AuthenticationStateProvider>());
         _signIn = ConnectionSignIn.Create(services, OnSignInRevoked);
         _redirectToLoginOnRevocation = services.GetService<IOptions<RevocableSignInOptions>>()?.Value.RedirectCircuitsToLogin == true;
+        _resync = services.GetService<CookieResync>()?.Register(ResyncBinding, OnResync);
     }
 
     public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
@@ -76,7 +79,42 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _signIn?.Dispose();
+    public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        // The page learns where and with which id to resync the circuit's cookies (Tether.lib.module.js), on every
+        // (re)connection: a page reloaded into a reconnected circuit has forgotten it.
+        if (_resync is { } resync)
+        {
+            _ = TellResyncAsync(resync);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _signIn?.Dispose();
+        _resync?.Dispose();
+    }
+
+    private async Task TellResyncAsync(CookieResync.Registration resync)
+    {
+        try
+        {
+            await _js.InvokeVoidAsync("tether.setResync", resync.Url, resync.Id);
+        }
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException or InvalidOperationException)
+        {
+            // Without it the circuit still gets the browser's cookies at its next reconnect, as before.
+            Log.ResyncNotTold(_logger, ex.GetType().Name);
+        }
+    }
+
+    private string? ResyncBinding() => Volatile.Read(ref _handshake) is { } handshake
+        && handshake.Cookies.TryGetValue(CookieHandoff.BindingCookieNameFor(handshake.Scheme), out var binding) ? binding : null;
+
+    // On the resync request's thread: the circuit takes it up at its next activity, on its own dispatcher.
+    private void OnResync(HttpContext request) => Volatile.Write(ref _pendingResync, EventRequest.FromHttpContext(request, null, _options));
 
     /// <summary>
     /// Outermost. Blazor sorts circuit handlers by ascending <see cref="CircuitHandler.Order"/> and the first one wraps all
@@ -362,6 +400,14 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             _handshakeTrace = connection.TraceIdentifier;
         }
 
+        // The browser resynced its cookies since: its request stands in for the handshake until the next reconnect.
+        if (_handshake is not null && Interlocked.Exchange(ref _pendingResync, null) is { } resynced)
+        {
+            _connection.Rebase(resynced.Cookies);
+            HandoffOf(resynced)?.Rebind(resynced);
+            _handshake = resynced;
+        }
+
         return _handshake;
     }
 
@@ -436,6 +482,9 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
         [LoggerMessage(EventIds.CircuitSessionUnavailable, LogLevel.Warning, "The session store was unavailable; a circuit event was not run.", EventName = nameof(EventIds.CircuitSessionUnavailable))]
         public static partial void SessionUnavailable(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventIds.CookieResyncNotTold, LogLevel.Debug, "The page could not be told its circuit's cookie resync id ({Reason}); the circuit gets new cookies at its next reconnect.", EventName = nameof(EventIds.CookieResyncNotTold))]
+        public static partial void ResyncNotTold(ILogger logger, string reason);
 
         [LoggerMessage(EventIds.CircuitRevalidated, LogLevel.Debug, "A circuit re-checked its sign-in after a revocation was published; signed in: {SignedIn}.", EventName = nameof(EventIds.CircuitRevalidated))]
         public static partial void Revalidated(ILogger logger, bool signedIn);

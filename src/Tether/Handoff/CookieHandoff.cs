@@ -244,7 +244,7 @@ internal sealed class CookieHandoff
         _metrics?.CookieHandoffRedeemed();
     }
 
-    private bool IsSameOrigin(HttpRequest request)
+    internal bool IsSameOrigin(HttpRequest request)
     {
         var origin = request.Headers.Origin;
         if (origin.Count == 0)
@@ -259,7 +259,7 @@ internal sealed class CookieHandoff
             && SameOrigin.Matches(uri, request.Scheme, request.Host);
     }
 
-    private static async Task<string?> ReadIdAsync(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<string?> ReadIdAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is > MaxBodyLength)
         {
@@ -287,7 +287,7 @@ internal sealed class CookieHandoff
             : null;
     }
 
-    private Task RefuseAsync(HttpContext context, int statusCode, string reason)
+    internal Task RefuseAsync(HttpContext context, int statusCode, string reason)
     {
         CookieHandoffLog.Refused(_logger, reason);
         context.Response.StatusCode = statusCode;
