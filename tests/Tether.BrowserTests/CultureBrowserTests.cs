@@ -44,6 +44,24 @@ public sealed partial class CultureBrowserTests(ShopFixture shop)
         await other.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_culture_cookie_set_over_http_while_the_circuit_stays_open_reaches_its_next_event_after_a_resync()
+    {
+        var page = await shop.NewPageAsync();
+        await page.GotoAsync("/billing");
+        await CheckInvoiceAsync(page, "en-US");
+
+        // An HTTP request of the page (no navigation, so the same circuit on the same socket) sets the culture cookie.
+        await page.EvaluateAsync("() => fetch('/culture?culture=fr-FR&returnUrl=%2Fbilling', { credentials: 'same-origin' })");
+        await CheckInvoiceAsync(page, "en-US");
+
+        // The page resyncs the circuit's cookies (as it does by itself after an enhanced navigation, or when the tab is
+        // shown again): the circuit's next event runs in the new culture.
+        Assert.True(await page.EvaluateAsync<bool>("() => window.tether.resyncCookies()"));
+        await CheckInvoiceAsync(page, "fr-FR");
+        await page.Context.CloseAsync();
+    }
+
     // The switch's HTTP response set the cookie; the page then resyncs the circuit's cookies: awaited, not slept on.
     private async Task SwitchAsync(IPage page, string link)
     {
