@@ -238,6 +238,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                     _states.Refresh(httpContext);
                     if (page is { RequiresAuthorization: true } && (refusal = await AuthorizeAsync(httpContext, page)) is not null)
                     {
+                        httpContext.Features.Get<EventFeature>()!.Refusal = refusal;
                         return;
                     }
 
@@ -245,6 +246,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                     {
                         if ((refusal = await AuthorizeAsync(httpContext, heldPage)) is not null)
                         {
+                            httpContext.Features.Get<EventFeature>()!.Refusal = refusal;
                             refusedBy = heldPage;
                             return;
                         }

@@ -162,6 +162,12 @@ internal sealed class EventBridge(
         failure?.Throw();
 
         var signInId = EventPipeline.SignInIdOf(context);
+        if (feature.TerminalReached && feature.Refusal is { } refusal)
+        {
+            // The adapter's own check refused the event at the terminal (a circuit page's [Authorize]): not handled.
+            return new EventOutcome(false, refusal.StatusCode, refusal.Location) { User = context.User, SignInId = signInId };
+        }
+
         if (feature.TerminalReached)
         {
             return new EventOutcome(true, StatusCodes.Status200OK, null) { User = context.User, SignInId = signInId };

@@ -21,6 +21,9 @@ internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionSt
     /// <summary>What is measured and traced of the event; <see langword="null"/> when nothing listens.</summary>
     public Diagnostics.EventObservation? Observation { get; init; }
 
+    /// <summary>Set by an adapter whose own check, run in place of the handler, refused the event.</summary>
+    public EventOutcome? Refusal { get; set; }
+
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }
 }

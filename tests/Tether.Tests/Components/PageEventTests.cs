@@ -68,10 +68,14 @@ public sealed class PageEventTests : IAsyncLifetime
         Assert.Equal(1, circuit.Clicks);
 
         _demoted["ada"] = true;
+        using var durations = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(
+            _app.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), TetherDiagnostics.MeterName, Tether.Diagnostics.TetherMetrics.EventDuration);
         await circuit.ClickAsync();
 
         Assert.Equal(1, circuit.Clicks);
         Assert.Equal(StatusCodes.Status403Forbidden, circuit.State.DeniedStatusCode);
+        // The event counts as denied, not handled, in tether.event.duration.
+        Assert.Equal("denied", durations.LastMeasurement!.Tags[Tether.Diagnostics.TetherMetrics.OutcomeTag]);
         var user = (await circuit.AuthState.GetAuthenticationStateAsync()).User;
         Assert.Equal("ada", user.Identity?.Name);
         Assert.False(user.IsInRole("admin"));
