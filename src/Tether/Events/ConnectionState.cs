@@ -34,6 +34,9 @@ internal sealed class ConnectionState
         UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }
 
+    /// <summary>The store keys the connection's last event derived from its cookies (see <see cref="EventStoreKeys"/>).</summary>
+    internal EventStoreKeys? StoreKeys { get; set; }
+
     /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
     internal UnprotectCache? UnprotectCache { get; }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -49,7 +50,7 @@ internal sealed class EventStorePrefetch
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var keys = KeysOf(context);
-        if (keys.Count > 0)
+        if (keys.Length > 0)
         {
             EventStoreReads reads;
             try
@@ -69,22 +70,55 @@ internal sealed class EventStorePrefetch
         await next(context);
     }
 
-    private List<string> KeysOf(HttpContext context)
+    private string[] KeysOf(HttpContext context)
     {
-        var keys = new List<string>(3);
-        if (_sessionProtector is not null && _sessionCookie is not null
-            && context.Request.Cookies[_sessionCookie] is { Length: > 0 } sessionCookie
-            && SessionKey(sessionCookie) is { } sessionKey)
+        var sessionCookie = _sessionProtector is not null && _sessionCookie is not null && context.Request.Cookies[_sessionCookie] is { Length: > 0 } session
+            ? session
+            : null;
+        var options = _scheme?.Cookie;
+        var authCookie = _signIns is not null && options is { SessionStore: null, Cookie.Name: { } name }
+            && options.CookieManager.GetRequestCookie(context, name) is { Length: > 0 } auth
+            ? auth
+            : null;
+
+        // An established connection sends the same cookies event after event: the keys its last event derived still hold.
+        var connection = context.Features.Get<EventFeature>()?.Connection;
+        var keys = connection?.StoreKeys;
+        if (keys is null || keys.SessionCookie != sessionCookie || keys.AuthCookie != authCookie)
         {
-            keys.Add(sessionKey);
+            var (signInKey, userKey, expires) = authCookie is null ? default : SignInKeys(options!, authCookie);
+            keys = new EventStoreKeys(sessionCookie, sessionCookie is null ? null : SessionKey(sessionCookie), authCookie, signInKey, userKey, expires);
+            if (connection is not null)
+            {
+                connection.StoreKeys = keys;
+            }
         }
 
-        if (_scheme is not null && _signIns is not null)
+        // An expired ticket is refused by the handler before it reads anything.
+        var signedIn = keys.SignInKey is not null && !(keys.Expires < DateTimeOffset.UtcNow);
+        var count = (keys.SessionKey is null ? 0 : 1) + (signedIn ? 1 : 0) + (signedIn && keys.UserKey is not null ? 1 : 0);
+        if (count == 0)
         {
-            AddSignInKeys(context, keys);
+            return [];
         }
 
-        return keys;
+        var result = new string[count];
+        var i = 0;
+        if (keys.SessionKey is { } sessionKey)
+        {
+            result[i++] = sessionKey;
+        }
+
+        if (signedIn)
+        {
+            result[i++] = keys.SignInKey!;
+            if (keys.UserKey is { } userKey)
+            {
+                result[i] = userKey;
+            }
+        }
+
+        return result;
     }
 
     private string? SessionKey(string cookie)
@@ -102,15 +136,8 @@ internal sealed class EventStorePrefetch
         }
     }
 
-    private void AddSignInKeys(HttpContext context, List<string> keys)
+    private (string? SignInKey, string? UserKey, DateTimeOffset? Expires) SignInKeys(CookieAuthenticationOptions options, string cookie)
     {
-        var options = _scheme!.Cookie;
-        if (options.SessionStore is not null || options.Cookie.Name is not { } name
-            || options.CookieManager.GetRequestCookie(context, name) is not { Length: > 0 } cookie)
-        {
-            return;
-        }
-
         AuthenticationTicket? ticket;
         try
         {
@@ -118,19 +145,11 @@ internal sealed class EventStorePrefetch
         }
         catch (Exception ex) when (ex is FormatException or System.Security.Cryptography.CryptographicException)
         {
-            return;
+            return default;
         }
 
-        if (ticket?.Properties.GetSignInId() is not { } signInId
-            || ticket.Properties.ExpiresUtc is { } expires && expires < DateTimeOffset.UtcNow)
-        {
-            return;
-        }
-
-        keys.Add(_signIns!.SignInKey(signInId));
-        if (_scheme.UserId(ticket.Principal) is { } userId)
-        {
-            keys.Add(_signIns.UserKey(userId));
-        }
+        return ticket?.Properties.GetSignInId() is { } signInId
+            ? (_signIns!.SignInKey(signInId), _scheme!.UserId(ticket.Principal) is { } userId ? _signIns.UserKey(userId) : null, ticket.Properties.ExpiresUtc)
+            : default;
     }
 }
