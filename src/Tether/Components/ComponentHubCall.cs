@@ -7,7 +7,7 @@ namespace Tether.Components;
 /// <see cref="TetherCircuitHandler"/>. Every <c>ComponentHub</c> method starts its circuit work fire-and-forget from inside
 /// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
 /// </summary>
-internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection)
+internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection, string? callId = null, string? dotNetMethod = null)
 {
     private static readonly AsyncLocal<ComponentHubCall?> s_current = new();
 
@@ -24,12 +24,26 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
     public HttpContext? Connection { get; } = connection;
 
     /// <summary>
+    /// The id the browser awaits the result of a <c>BeginInvokeDotNetFromJS</c> under, or <see langword="null"/> when it
+    /// awaits none. A refused call must still be completed under it, or the page keeps it pending for good.
+    /// </summary>
+    public string? CallId { get; } = callId;
+
+    /// <summary>The JS-invokable identifier a <c>BeginInvokeDotNetFromJS</c> calls.</summary>
+    public string? DotNetMethod { get; } = dotNetMethod;
+
+    /// <summary>
     /// Activities that run no app code of their own: render acknowledgements, replies to JS calls the server made
     /// (their continuations run inside the event that made the call) and stream chunks. They skip the event pipeline,
     /// so they cost no cookie decryption and no session-store round trip.
     /// </summary>
+    /// <remarks>
+    /// The page's report of its URL (<see cref="CircuitLocation.ReportMethod"/>) is one too: it only corrects the location
+    /// the next events run at, and running it through the bridge at the stale location would be the very bug it fixes.
+    /// </remarks>
     public bool IsPassive => HubMethod is "OnRenderCompleted" or "EndInvokeJSFromDotNet" or "ReceiveByteArray"
-        or "ReceiveJSDataChunk" or "SendDotNetStreamToJS";
+        or "ReceiveJSDataChunk" or "SendDotNetStreamToJS"
+        || (HubMethod is "BeginInvokeDotNetFromJS" && DotNetMethod is CircuitLocation.ReportMethod);
 
     /// <summary>Activities whose app code a middleware may veto: UI events and JS-to-.NET calls.</summary>
     /// <remarks>

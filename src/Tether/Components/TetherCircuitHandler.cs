@@ -27,6 +27,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     private readonly CookieHandoff _handoff;
     private readonly IJSRuntime _js;
     private readonly NavigationManager _navigation;
+    private readonly CircuitLocation _location;
     private readonly AppStateTracker _states;
     private readonly PageRoutes _pages;
     private readonly ILogger<TetherCircuitHandler> _logger;
@@ -60,6 +61,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _handoff = handoff;
         _js = js;
         _navigation = navigation;
+        _location = new CircuitLocation(navigation);
         _states = states;
         _pages = pages;
         _logger = logger;
@@ -81,13 +83,9 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
 
     public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken)
     {
-        // The page learns where and with which id to resync the circuit's cookies (Tether.lib.module.js), on every
-        // (re)connection: a page reloaded into a reconnected circuit has forgotten it.
-        if (_resync is { } resync)
-        {
-            _ = TellResyncAsync(resync);
-        }
-
+        // The page learns where and with which id to resync the circuit's cookies, and where to report the URL it shows
+        // (Tether.lib.module.js), on every (re)connection: a page reloaded into a reconnected circuit has forgotten them.
+        _ = TellPageAsync();
         return Task.CompletedTask;
     }
 
@@ -95,17 +93,19 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     {
         _signIn?.Dispose();
         _resync?.Dispose();
+        _location.Dispose();
     }
 
-    private async Task TellResyncAsync(CookieResync.Registration resync)
+    private async Task TellPageAsync()
     {
         try
         {
-            await _js.InvokeVoidAsync("tether.setResync", resync.Url, resync.Id);
+            await _js.InvokeVoidAsync("tether.setCircuit", _resync?.Url, _resync?.Id, _location.Reference);
         }
         catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException or InvalidOperationException)
         {
-            // Without it the circuit still gets the browser's cookies at its next reconnect, as before.
+            // Without it the circuit still gets the browser's cookies at its next reconnect, as before, and its events run at
+            // Blazor's own location.
             Log.ResyncNotTold(_logger, ex.GetType().Name);
         }
     }
@@ -146,7 +146,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             return next(context);
         }
 
-        var located = RequestAt(handshake, Location());
+        var located = RequestAt(handshake, _location.Current);
 
         // The page's tier and authorization apply to the page's own events only. The circuit's activities (its start, a
         // navigation, root component updates) render whatever page comes next, and the location they see is still the
@@ -163,6 +163,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             // Fail closed: a page that cannot be found may be one that requires authorization.
             Log.PageNotResolved(_logger, failure);
             _states.Deny(StatusCodes.Status500InternalServerError);
+            RefusedCall.Complete(_js, activity);
             return Task.CompletedTask;
         }
 
@@ -290,6 +291,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             // The page's authorization refused the event's user: a page event, so nothing else of it runs.
             Log.PageEventRefused(_logger, refusedBy!.PageType.Name, refused.StatusCode);
             Refuse(refused);
+            RefusedCall.Complete(_js, activity);
             return;
         }
 
@@ -355,7 +357,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         {
             var outcome = await _bridge.RunAsync(
                 new EventOrigin("Blazor", _circuitId, "CircuitActivity", "SignInRevoked"),
-                RequestAt(handshake, Location()).Request,
+                RequestAt(handshake, _location.Current).Request,
                 _connection,
                 httpContext =>
                 {
@@ -374,7 +376,9 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             }
             else if (_redirectToLoginOnRevocation && outcome.User?.Identity?.IsAuthenticated != true && _signIn is not null)
             {
-                _navigation.NavigateTo(_signIn.LoginPath + "?returnUrl=" + Uri.EscapeDataString(_navigation.ToBaseRelativePath(_navigation.Uri) is { Length: > 0 } path ? "/" + path : "/"), forceLoad: true);
+                var page = RequestAt(handshake, _location.Current).Request;
+                var returnUrl = page.LocationRejected ? "/" : page.Path.Value + page.QueryString.Value;
+                _navigation.NavigateTo(_signIn.LoginPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl), forceLoad: true);
             }
         }
         catch (Exception ex)
@@ -385,8 +389,17 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
     }
 
     // Only app code may be vetoed; the circuit's own activities (start, location sync) must still run, without a context.
-    private static Task RunVetoedAsync(ComponentHubCall? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
-        => activity is { IsUserEvent: true } ? Task.CompletedTask : next(context);
+    // A vetoed UI event still completes, as refused, so the page is not left waiting for it.
+    private Task RunVetoedAsync(ComponentHubCall? activity, CircuitInboundActivityContext context, Func<CircuitInboundActivityContext, Task> next)
+    {
+        if (activity is not { IsUserEvent: true })
+        {
+            return next(context);
+        }
+
+        RefusedCall.Complete(_js, activity);
+        return Task.CompletedTask;
+    }
 
     private EventRequest? Handshake(HttpContext? connection)
     {
@@ -447,19 +460,6 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         var located = new LocatedRequest(handshake, location, request, page, failure);
         Volatile.Write(ref _lastRequest, located);
         return located;
-    }
-
-    private string? Location()
-    {
-        try
-        {
-            return _navigation.Uri;
-        }
-        catch (InvalidOperationException)
-        {
-            // Not initialized yet: the circuit is starting and has no page location.
-            return null;
-        }
     }
 
     // One reference, so concurrent activities never read a handshake paired with another location's request.

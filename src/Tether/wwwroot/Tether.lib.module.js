@@ -5,9 +5,11 @@
 // It also resyncs the other way: after an enhanced navigation, when the tab becomes visible again, or when the app calls
 // tether.resyncCookies(), a same-origin POST carries the browser's current cookies (a culture or a sign-in set over HTTP
 // since the circuit connected) to the circuit, whose next event then sees them.
+// After every enhanced load it also reports the URL the page shows to its circuit, over the circuit itself, so that the
+// next click runs at it: after a redirect, Blazor's own location is still the one from before it (dotnet/aspnetcore#60836).
 function install() {
     const current = window.tether;
-    if (current && typeof current.setResync === "function") {
+    if (current && typeof current.setCircuit === "function") {
         return;
     }
 
@@ -29,10 +31,20 @@ function install() {
             }, error => console.warn("Tether: the cookies of an event could not be redeemed.", error));
     }
 
-    // Where and with which id this page's circuit takes the browser's cookies; set by the circuit when it connects.
+    // Where and with which id this page's circuit takes the browser's cookies (none when the app turned the handoff off),
+    // and the circuit's object that takes the page's URL; set by the circuit whenever it connects.
     let resync = null;
-    function setResync(url, id) {
-        resync = { url, id };
+    let locator = null;
+    function setCircuit(url, id, location) {
+        resync = url && id ? { url, id } : null;
+        locator = location || null;
+    }
+
+    // Sent on the circuit's own connection, so it reaches the circuit before any later event of the page.
+    function reportLocation() {
+        if (locator) {
+            locator.invokeMethodAsync("Tether.ReportLocation", location.href).catch(() => { });
+        }
     }
 
     function resyncCookies() {
@@ -58,7 +70,7 @@ function install() {
         }
     });
 
-    window.tether = Object.freeze(Object.assign({}, current, { redeemCookies, setResync, resyncCookies }));
+    window.tether = Object.freeze(Object.assign({}, current, { redeemCookies, setCircuit, reportLocation, resyncCookies }));
 }
 
 install();
@@ -71,7 +83,11 @@ export function beforeStart() {
     install();
 }
 
-// An enhanced navigation fetched a page over HTTP, which may have set cookies (a language switch): resync them.
+// An enhanced navigation fetched a page over HTTP, which may have ended in a redirect and set cookies (a language
+// switch): tell the circuit where the page is now, then resync the cookies.
 export function afterWebStarted(blazor) {
-    blazor.addEventListener("enhancedload", () => window.tether.resyncCookies());
+    blazor.addEventListener("enhancedload", () => {
+        window.tether.reportLocation();
+        window.tether.resyncCookies();
+    });
 }

@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tether.BrowserTests;
+
+/// <summary>The steps a user takes in the Shop, shared by the browser tests.</summary>
+internal static class ShopSteps
+{
+    public const string Customer = "customer@shop.test";
+
+    public const string CustomerPassword = "Customer#2026";
+
+    public static async Task SignInAsync(this ShopFixture shop, IPage page, string email, string password, string returnUrl, bool expectReturnUrl = true)
+    {
+        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login");
+        if (expectReturnUrl)
+        {
+            await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
+        }
+    }
+
+    public static async Task OpenInteractiveAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await WaitInteractiveAsync(page);
+    }
+
+    public static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+
+    /// <summary>
+    /// Presses a language in the header: an enhanced navigation to <c>/culture?...</c>, a redirect back, then the page's
+    /// cookie resync, which Tether's script sends after it told the circuit where the page is. Awaited, not slept on.
+    /// </summary>
+    public static async Task SwitchLanguageAsync(this ShopFixture shop, IPage page, string culture, string pageUrl)
+    {
+        var resync = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#lang-" + culture), response => response.Url == shop.BaseUrl + "/_tether/cookies/resync");
+        Assert.Equal(204, resync.Status);
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + pageUrl);
+    }
+
+    public static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+}
