@@ -100,7 +100,7 @@ public static class TetherApplicationBuilderExtensions
             return BindAsync(context, next);
         });
 
-        pipeline.Build(app, options, configureEvents);
+        pipeline.Build(app, options, EventPipelineComposition.Compose(services, options), configureEvents);
         services.GetService<PageRoutes>()?.Initialize(services.GetService<IAuthorizationPolicyProvider>());
 
         return app;

@@ -30,6 +30,8 @@ public static class TetherServiceCollectionExtensions
         // hosting builders call it already).
         services.AddMetrics();
         services.TryAddSingleton<Tether.Diagnostics.TetherMetrics>();
+        // The core's view of the meter: the bridge asks it whether anything listens (none when an app removed the meter).
+        services.TryAddSingleton<IEventObserver>(static sp => sp.GetService<Tether.Diagnostics.TetherMetrics>()!);
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());

@@ -24,7 +24,7 @@ internal sealed class ConnectionSignIn : IDisposable
             : null;
 
     /// <summary>Records who the connection's latest event ran as.</summary>
-    public void Follow(EventOutcome outcome) => _registration.Update(outcome.SignInId, _scheme.UserId(outcome.User));
+    public void Follow(EventOutcome outcome) => _registration.Update(outcome.Authentication?.GetSignInId(), _scheme.UserId(outcome.User));
 
     /// <summary>The cookie scheme's login path, for circuits that navigate there once signed out.</summary>
     public string LoginPath => _scheme.Cookie.LoginPath.Value ?? "/";

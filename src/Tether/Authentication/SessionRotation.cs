@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +22,23 @@ internal sealed class SessionRotation(ISessionStore store, IDataProtectionProvid
     public const string OwnerKey = "__tether.signin";
 
     private readonly SessionOptions _options = options.Value;
+
+    /// <summary>
+    /// The event pipeline's check of a loaded session (see <see cref="EventPipelineParts.SessionLoaded"/>). A session
+    /// records the sign-in it belongs to. An event whose user is not that sign-in (an old tab after a sign-out, or after
+    /// another user signed in on the same browser) gets a new session of its own and never reads or writes the other one.
+    /// </summary>
+    public Task EnsureOwnerAsync(HttpContext context, EventSession session)
+        => session.TryGetValue(OwnerKey, out var owner) && SignInIdOf(context) is var signInId && !IsSignIn(owner, signInId)
+            ? RotateAsync(context, carry: false, clearOld: false, owner: signInId)
+            : Task.CompletedTask;
+
+    /// <summary>The revocable sign-in the request's or event's user came from, if any.</summary>
+    internal static string? SignInIdOf(HttpContext context)
+        => context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
+
+    // Sign-in ids are base64url (ASCII): compared byte by byte, with no string made from the session's value.
+    private static bool IsSignIn(byte[] owner, string? signInId) => signInId is not null && Ascii.Equals(owner, signInId);
 
     // SessionMiddleware's own purpose string and cookie format (base64 of the protected key, unpadded), so the middleware
     // reads the new cookie on the next request like one it issued itself.

@@ -23,7 +23,7 @@ namespace Tether.Diagnostics;
 /// <see cref="Activity.Current"/> to the event's span in that flow.
 /// </para>
 /// </remarks>
-internal sealed class EventObservation
+internal sealed class EventObservation : IEventObservation
 {
     /// <summary>The tier of an event that runs the whole event pipeline.</summary>
     public const string FullTier = "full";
@@ -127,6 +127,12 @@ internal sealed class EventObservation
 
         _metrics.EventStopped(Transport, _tier, outcome, _started, error, CountedActive);
     }
+
+    public void Stop(EventOutcome outcome) => Stop(OutcomeOf(outcome));
+
+    public void Stop(Exception error) => Stop(error is SessionUnavailableException ? StoreUnavailable : Failed, error);
+
+    public void StoreFailed(string operation, Exception error) => _metrics.StoreFailed(operation, error);
 
     public static string OutcomeOf(EventOutcome outcome)
         => outcome.HandlerRan ? Handled : outcome.IsRedirect ? Redirected : Denied;

@@ -13,7 +13,7 @@ namespace Tether.Diagnostics;
 /// Every recording checks its instrument's <see cref="Instrument.Enabled"/> first, so with no listener an event pays one
 /// check (<see cref="Observing"/>) and nothing else.
 /// </remarks>
-internal sealed class TetherMetrics
+internal sealed class TetherMetrics : IEventObserver
 {
     public const string EventDuration = "tether.event.duration";
     public const string ActiveEvents = "tether.event.active";
@@ -61,6 +61,9 @@ internal sealed class TetherMetrics
     public bool Observing
         => _eventDuration.Enabled || _activeEvents.Enabled || _sessionLoadDuration.Enabled || _sessionCommitDuration.Enabled
             || _storeFailures.Enabled || TetherActivitySource.Source.HasListeners();
+
+    IEventObservation IEventObserver.Start(EventOrigin origin, string? path, EventTier tier)
+        => StartEvent(origin, path, tier == EventTier.AuthOnly ? "auth_only" : EventObservation.FullTier);
 
     /// <summary>Starts observing one event.</summary>
     /// <param name="origin">The event's transport and name.</param>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -23,6 +24,7 @@ internal sealed class ConnectionState
     private Handoff.CookieHandoffChannel? _handoff;
     private IReadOnlyDictionary<string, string>? _handshakeCookies;
     private int _authenticationFailureReported;
+    private ConcurrentDictionary<object, object>? _items;
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
@@ -34,8 +36,11 @@ internal sealed class ConnectionState
         UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
     }
 
-    /// <summary>The store keys the connection's last event derived from its cookies (see <see cref="EventStoreKeys"/>).</summary>
-    internal EventStoreKeys? StoreKeys { get; set; }
+    /// <summary>
+    /// State a feature keeps for the connection, under a key object of the feature's own (the store keys its last event
+    /// derived from its cookies); the core holds it without knowing what it is. Safe for concurrent events.
+    /// </summary>
+    internal ConcurrentDictionary<object, object> Items => _items ?? LazyInitializer.EnsureInitialized(ref _items);
 
     /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
     internal UnprotectCache? UnprotectCache { get; }

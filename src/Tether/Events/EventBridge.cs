@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Tether.Diagnostics;
 
 namespace Tether;
 
@@ -15,7 +14,7 @@ internal sealed class EventBridge(
     IServiceScopeFactory scopeFactory,
     IOptions<TetherOptions> options,
     ILogger<EventBridge> logger,
-    TetherMetrics? metrics = null)
+    IEventObserver? observer = null)
 {
     private readonly TetherOptions _options = options.Value;
 
@@ -49,13 +48,13 @@ internal sealed class EventBridge(
         ArgumentNullException.ThrowIfNull(handler);
 
         // One check when nothing listens: the observed path is a wrapper, so the unobserved one pays no state machine for it.
-        return metrics is { Observing: true }
-            ? RunObservedAsync(metrics, origin, request, connection, handler, requestServices, tier, cancellationToken)
+        return observer is { Observing: true }
+            ? RunObservedAsync(observer, origin, request, connection, handler, requestServices, tier, cancellationToken)
             : RunCoreAsync(null, origin, request, connection, handler, requestServices, tier, cancellationToken);
     }
 
     private async Task<EventOutcome> RunObservedAsync(
-        TetherMetrics metrics,
+        IEventObserver observer,
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
@@ -65,22 +64,22 @@ internal sealed class EventBridge(
         CancellationToken cancellationToken)
     {
         // Started inside this async method: the span it makes current must not flow back to the caller's context.
-        var observation = metrics.StartEvent(origin, request.Path.Value, tier == EventTier.AuthOnly ? "auth_only" : EventObservation.FullTier);
+        var observation = observer.Start(origin, request.Path.Value, tier);
         try
         {
             var outcome = await RunCoreAsync(observation, origin, request, connection, handler, requestServices, tier, cancellationToken);
-            observation.Stop(EventObservation.OutcomeOf(outcome));
+            observation.Stop(outcome);
             return outcome;
         }
         catch (Exception ex)
         {
-            observation.Stop(ex is SessionUnavailableException ? EventObservation.StoreUnavailable : EventObservation.Failed, ex);
+            observation.Stop(ex);
             throw;
         }
     }
 
     private async Task<EventOutcome> RunCoreAsync(
-        EventObservation? observation,
+        IEventObservation? observation,
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
@@ -161,21 +160,21 @@ internal sealed class EventBridge(
 
         failure?.Throw();
 
-        var signInId = EventPipeline.SignInIdOf(context);
+        var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties;
         if (feature.TerminalReached && feature.Refusal is { } refusal)
         {
             // The adapter's own check refused the event at the terminal (a circuit page's [Authorize]): not handled.
-            return new EventOutcome(false, refusal.StatusCode, refusal.Location) { User = context.User, SignInId = signInId };
+            return new EventOutcome(false, refusal.StatusCode, refusal.Location) { User = context.User, Authentication = authentication };
         }
 
         if (feature.TerminalReached)
         {
-            return new EventOutcome(true, StatusCodes.Status200OK, null) { User = context.User, SignInId = signInId };
+            return new EventOutcome(true, StatusCodes.Status200OK, null) { User = context.User, Authentication = authentication };
         }
 
         var location = response.Headers.Location.Count > 0 ? response.Headers.Location[0] : null;
         TetherLog.EventShortCircuited(logger, response.StatusCode, location);
-        return new EventOutcome(false, response.StatusCode, location) { User = context.User, SignInId = signInId };
+        return new EventOutcome(false, response.StatusCode, location) { User = context.User, Authentication = authentication };
     }
 
     private static DefaultHttpContext CreateContext(

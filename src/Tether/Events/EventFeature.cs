@@ -19,7 +19,7 @@ internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionSt
     public EventTier Tier { get; init; }
 
     /// <summary>What is measured and traced of the event; <see langword="null"/> when nothing listens.</summary>
-    public Diagnostics.EventObservation? Observation { get; init; }
+    public IEventObservation? Observation { get; init; }
 
     /// <summary>Set by an adapter whose own check, run in place of the handler, refused the event.</summary>
     public EventOutcome? Refusal { get; set; }

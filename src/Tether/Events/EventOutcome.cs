@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Tether;
 
@@ -18,6 +19,9 @@ internal readonly record struct EventOutcome(bool HandlerRan, int StatusCode, st
     /// <summary>The user the event ran as (anonymous when authentication failed or was not run).</summary>
     internal ClaimsPrincipal? User { get; init; }
 
-    /// <summary>The revocable sign-in the event's user came from, if any.</summary>
-    internal string? SignInId { get; init; }
+    /// <summary>
+    /// The properties of the event's authentication ticket, if it had one: a feature reads its own items there (the
+    /// revocable sign-in's id).
+    /// </summary>
+    internal AuthenticationProperties? Authentication { get; init; }
 }

@@ -1,14 +1,10 @@
-using System.Text;
-using Microsoft.AspNetCore.Authentication;
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Tether.Authentication;
-using Tether.Diagnostics;
 
 namespace Tether;
 
@@ -26,34 +22,29 @@ internal sealed class EventPipeline
     public bool IsBuilt => _application is not null;
 
     /// <summary>
-    /// Builds the branch every event runs through: the app's own <c>SessionMiddleware</c> and
-    /// <c>AuthenticationMiddleware</c>, then the middleware the app adds for events, then <see cref="TerminalAsync"/>.
+    /// Builds the branch every event runs through: the features' early middleware (<see cref="EventPipelineParts"/>), the
+    /// app's own <c>SessionMiddleware</c> and <c>AuthenticationMiddleware</c>, then the middleware the app adds for events,
+    /// then <see cref="TerminalAsync"/>.
     /// </summary>
-    public void Build(IApplicationBuilder app, TetherOptions options, Action<IApplicationBuilder>? configureEvents)
+    public void Build(IApplicationBuilder app, TetherOptions options, EventPipelineParts parts, Action<IApplicationBuilder>? configureEvents)
     {
         var events = app.New();
         var services = app.ApplicationServices;
-        var sessionProtection = options.UseSession
-            ? EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options)
-            : null;
-
-        // With a cache that reads in batches (Redis), the event's session and sign-in records are read in one round trip
-        // before the session and authentication middleware ask for them one by one.
-        if ((options.UseSession || options.UseAuthentication) && services.GetService<IDistributedCacheBatchReader>() is { } reader)
+        _sessionLoaded = [.. parts.SessionLoaded];
+        foreach (var middleware in parts.BeforeSession)
         {
-            var prefetch = new EventStorePrefetch(services, reader, sessionProtection, options.UseAuthentication);
-            events.Use(next => context => prefetch.InvokeAsync(context, next));
+            events.Use(middleware);
         }
 
-        if (sessionProtection is not null)
+        if (options.UseSession)
         {
             // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
-            // does not decrypt the same session cookie on every event. With the default store, its sessions read through
-            // EventStoreCache, which serves what the prefetch read; a custom ISessionStore is the app's, untouched.
-            if (services.GetService<ISessionStore>() is DistributedSessionStore && services.GetService<EventStoreCache>() is { } cache)
+            // does not decrypt the same session cookie on every event, and the store a feature serves, if one does.
+            var sessionProtection = parts.SessionProtection
+                ?? EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options);
+            if (parts.SessionStore is { } store)
             {
-                events.UseMiddleware<SessionMiddleware>(
-                    sessionProtection, new DistributedSessionStore(cache, services.GetRequiredService<ILoggerFactory>()));
+                events.UseMiddleware<SessionMiddleware>(sessionProtection, store);
             }
             else
             {
@@ -67,7 +58,7 @@ internal sealed class EventPipeline
         }
 
         // Events on the auth-only tier leave here, after session and authentication, before the app's event middleware.
-        events.Use(static next => context => context.Features.Get<EventFeature>() is { Tier: EventTier.AuthOnly }
+        events.Use(next => context => context.Features.Get<EventFeature>() is { Tier: EventTier.AuthOnly }
             ? TerminalAsync(context)
             : next(context));
 
@@ -76,7 +67,9 @@ internal sealed class EventPipeline
         _application = events.Build();
     }
 
-    public static async Task TerminalAsync(HttpContext context)
+    private Func<HttpContext, EventSession, Task>[] _sessionLoaded = [];
+
+    public async Task TerminalAsync(HttpContext context)
     {
         var feature = context.Features.Get<EventFeature>()
             ?? throw new InvalidOperationException("Tether's event pipeline ran on a request that is not an event.");
@@ -89,7 +82,7 @@ internal sealed class EventPipeline
         {
             // Load before the handler: ISession's synchronous accessors would otherwise load it with blocking
             // store I/O on the circuit's or hub's thread.
-            var loading = observation is null ? 0 : EventObservation.Timestamp();
+            var loading = observation is null ? 0 : Stopwatch.GetTimestamp();
             try
             {
                 await inner.LoadAsync(context.RequestAborted);
@@ -97,22 +90,17 @@ internal sealed class EventPipeline
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
-                context.RequestServices.GetService<TetherMetrics>()?.StoreFailed("session.load", ex);
+                observation?.StoreFailed("session.load", ex);
                 throw new SessionUnavailableException("The session store could not be reached to load the session; the event's handler did not run.", ex);
             }
 
             session = new EventSession(inner);
             sessionFeature.Session = session;
 
-            // A session records the sign-in it belongs to. An event whose user is not that sign-in (an old tab after a
-            // sign-out, or after another user signed in on the same browser) gets a new session of its own and never
-            // reads or writes the other one.
-            if (inner.TryGetValue(SessionRotation.OwnerKey, out var owner)
-                && SignInIdOf(context) is var signInId
-                && !IsSignIn(owner, signInId)
-                && context.RequestServices.GetService<SessionRotation>() is { } rotation)
+            // The features' checks of the loaded session (a session that belongs to another sign-in is replaced).
+            foreach (var loaded in _sessionLoaded)
             {
-                await rotation.RotateAsync(context, carry: false, clearOld: false, owner: signInId);
+                await loaded(context, session);
                 session = (EventSession)sessionFeature.Session!;
             }
         }
@@ -144,16 +132,9 @@ internal sealed class EventPipeline
         }
     }
 
-    /// <summary>The revocable sign-in the event's user came from, if any.</summary>
-    internal static string? SignInIdOf(HttpContext context)
-        => context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.GetSignInId();
-
-    // Sign-in ids are base64url (ASCII): compared byte by byte, with no string made from the session's value.
-    private static bool IsSignIn(byte[] owner, string? signInId) => signInId is not null && Ascii.Equals(owner, signInId);
-
-    private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure, EventObservation? observation)
+    private static async Task CommitAsync(EventSession session, HttpContext context, Exception? handlerFailure, IEventObservation? observation)
     {
-        var committing = observation is null ? 0 : EventObservation.Timestamp();
+        var committing = observation is null ? 0 : Stopwatch.GetTimestamp();
         try
         {
             await session.CommitAsync(context.RequestAborted);
@@ -162,7 +143,7 @@ internal sealed class EventPipeline
         catch (Exception ex)
         {
             observation?.SessionCommitted(committing, ex);
-            context.RequestServices.GetService<TetherMetrics>()?.StoreFailed("session.commit", ex);
+            observation?.StoreFailed("session.commit", ex);
             var unavailable = new SessionUnavailableException(
                 "The session store could not be reached to save what the event wrote to the session.", ex)
             { HandlerRan = true };

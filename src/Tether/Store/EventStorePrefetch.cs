@@ -70,6 +70,9 @@ internal sealed class EventStorePrefetch
         await next(context);
     }
 
+    // The connection's item under which its last event's store keys are kept.
+    private static readonly object s_keysItem = new();
+
     private string[] KeysOf(HttpContext context)
     {
         var sessionCookie = _sessionProtector is not null && _sessionCookie is not null && context.Request.Cookies[_sessionCookie] is { Length: > 0 } session
@@ -83,14 +86,14 @@ internal sealed class EventStorePrefetch
 
         // An established connection sends the same cookies event after event: the keys its last event derived still hold.
         var connection = context.Features.Get<EventFeature>()?.Connection;
-        var keys = connection?.StoreKeys;
+        var keys = connection is not null && connection.Items.TryGetValue(s_keysItem, out var item) ? (EventStoreKeys)item : null;
         if (keys is null || keys.SessionCookie != sessionCookie || keys.AuthCookie != authCookie)
         {
             var (signInKey, userKey, expires) = authCookie is null ? default : SignInKeys(options!, authCookie);
             keys = new EventStoreKeys(sessionCookie, sessionCookie is null ? null : SessionKey(sessionCookie), authCookie, signInKey, userKey, expires);
             if (connection is not null)
             {
-                connection.StoreKeys = keys;
+                connection.Items[s_keysItem] = keys;
             }
         }
 

@@ -184,7 +184,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
         EventObservation? observation = null;
         await _app.Bridge.RunAsync(request, new ConnectionState(), context =>
         {
-            observation = context.Features.Get<EventFeature>()!.Observation;
+            observation = (EventObservation?)context.Features.Get<EventFeature>()!.Observation;
             return Task.CompletedTask;
         });
         return observation;

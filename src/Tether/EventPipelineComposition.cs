@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Session;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tether.Authentication;
+
+namespace Tether;
+
+/// <summary>
+/// The composition root of the event pipeline: the one place that knows which feature puts which part into it. The
+/// core (Events/) runs the parts and depends on no feature; each feature depends on the core.
+/// </summary>
+internal static class EventPipelineComposition
+{
+    public static EventPipelineParts Compose(IServiceProvider services, TetherOptions options)
+    {
+        var parts = new EventPipelineParts();
+        if (options.UseSession)
+        {
+            parts.SessionProtection = EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options);
+        }
+
+        // Store/: with a cache that reads in batches (Redis), the event's session and sign-in records are read in one
+        // round trip before the session and authentication middleware ask for them one by one.
+        if ((options.UseSession || options.UseAuthentication) && services.GetService<IDistributedCacheBatchReader>() is { } reader)
+        {
+            var prefetch = new EventStorePrefetch(services, reader, parts.SessionProtection, options.UseAuthentication);
+            parts.BeforeSession.Add(next => context => prefetch.InvokeAsync(context, next));
+        }
+
+        // Store/: with the default store, the event's sessions read through EventStoreCache, which serves what the prefetch
+        // read; a custom ISessionStore is the app's, untouched.
+        if (options.UseSession && services.GetService<ISessionStore>() is DistributedSessionStore && services.GetService<EventStoreCache>() is { } cache)
+        {
+            parts.SessionStore = new DistributedSessionStore(cache, services.GetRequiredService<ILoggerFactory>());
+        }
+
+        // Authentication/: a session belongs to the sign-in that wrote it.
+        if (options.UseSession && services.GetService<SessionRotation>() is { } rotation)
+        {
+            parts.SessionLoaded.Add(rotation.EnsureOwnerAsync);
+        }
+
+        return parts;
+    }
+}
