@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -55,9 +56,10 @@ internal sealed class CoreTestApp : IAsyncDisposable
         builder.Services.AddSingleton<IDistributedCache>(cache);
         builder.Services.AddSession();
 
-        // A key ring of its own: a test that revokes keys must not touch other apps' keys.
-        var keys = Directory.CreateTempSubdirectory("tether-keys-");
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(keys);
+        // A key ring of its own, in memory: a test that revokes keys must not touch other apps' keys, and no key folder
+        // is left behind in the temp folder.
+        builder.Services.AddDataProtection();
+        builder.Services.Configure<KeyManagementOptions>(options => options.XmlRepository = new InMemoryKeyRing());
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options => cookies?.Invoke(options));
         builder.Services.AddAuthorization();
         builder.Services.AddTether();
