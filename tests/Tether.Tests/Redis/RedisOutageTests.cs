@@ -70,7 +70,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Node A's writer is given a write's acknowledgement only after the kill: Redis stored that write, then died with
         // it. A loaded machine once delayed an acknowledgement so by chance; here it happens on every run.
-        await onA.HoldNextAcknowledgementAsync();
+        await onA.HoldNextAcknowledgementAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await _redis.StopAsync();
         // Redis lost its memory with its process (no persistence): only writes invoked from here on can be read back. A
         // write invoked before may have been stored by the Redis that died, however late its acknowledgement arrives.
