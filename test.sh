@@ -33,7 +33,7 @@ rm -rf "$packages"
 for project in src/Tether/Tether.csproj src/Tether.Redis/Tether.Redis.csproj src/Tether.SignalR.Client/Tether.SignalR.Client.csproj; do
   echo "Packing $project..."
   dotnet pack "$project" -c Release --no-restore --nologo --verbosity quiet -o "$packages" \
-    || fail "dotnet pack $project (RS0016/RS0017: the public API changed; add new members to PublicAPI.Unshipped.txt, see README)"
+    || fail "dotnet pack $project (RS0016/RS0017: the public API changed; add new members to PublicAPI.Unshipped.txt, see CONTRIBUTING.md)"
 done
 # Each package carries its README, the license, repository info (url and commit) and a symbols package with its PDB.
 python3 - "$packages" Tether Tether.Redis Tether.SignalR.Client <<'PY' || fail "the packages in $packages are incomplete (see above)"

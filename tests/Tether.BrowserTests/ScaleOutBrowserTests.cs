@@ -82,6 +82,7 @@ public sealed class ScaleOutFixture : IAsyncLifetime
     }
 }
 
+[Trait("Requires", "redis-server")]
 public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<ScaleOutFixture>
 {
     private const string Customer = "customer@shop.test";

@@ -5,7 +5,7 @@ namespace Tether;
 /// (<c>.AddMeter(TetherDiagnostics.MeterName)</c>, <c>.AddSource(TetherDiagnostics.ActivitySourceName)</c>).
 /// </summary>
 /// <remarks>
-/// The instruments and their tags are listed in the README. Nothing is measured or traced until something listens.
+/// The instruments and their tags are listed in docs/diagnostics.md. Nothing is measured or traced until something listens.
 /// </remarks>
 public static class TetherDiagnostics
 {

@@ -5,6 +5,7 @@ using StackExchange.Redis;
 namespace Tether.Tests.Redis;
 
 [Collection("Redis")]
+[Trait("Requires", "redis-server")]
 public sealed class RedisCacheBatchReaderTests(RedisFixture redis)
 {
     [Fact]

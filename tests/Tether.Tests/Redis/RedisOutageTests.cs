@@ -13,6 +13,7 @@ namespace Tether.Tests.Redis;
 /// Two nodes under a steady load of session writes while their Redis goes away and comes back: paused (its process
 /// stopped with SIGSTOP, memory kept), or killed and started again empty (persistence is off, as in the tests' Redis).
 /// </summary>
+[Trait("Requires", "redis-server")]
 public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private RedisServer _redis = null!;

@@ -9,6 +9,7 @@ namespace Tether.Tests.Redis;
 /// round trip) whose HMGET and PEXPIRE per entry run inside Redis.
 /// </summary>
 [Collection("Redis")]
+[Trait("Requires", "redis-server")]
 public sealed class StoreRoundTripTests(RedisFixture redis)
 {
     private const int Events = 20;

@@ -8,6 +8,7 @@ namespace Tether.Tests.Redis;
 
 /// <summary>Two real Kestrel nodes of one app on one real Redis, the way a load balancer with sticky circuits spreads users.</summary>
 [Collection("Redis")]
+[Trait("Requires", "redis-server")]
 public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
 {
     private CoreTestApp _a = null!;
