@@ -57,9 +57,16 @@ public static class TetherRedisServiceCollectionExtensions
         }
 
         var services = builder.Services;
+        // The two switches decide what is registered, so they are read from this delegate alone: a later
+        // Configure<TetherRedisOptions> that changes them would be silently ignored, so it fails the start instead.
         services.AddOptions<TetherRedisOptions>()
             .Configure(configure)
-            .PostConfigure<IHostEnvironment>((options, environment) => options.Prefix ??= environment.ApplicationName);
+            .PostConfigure<IHostEnvironment>((options, environment) => options.Prefix ??= environment.ApplicationName)
+            .Validate(
+                options => options.PersistDataProtectionKeys == given.PersistDataProtectionKeys && options.UseSignalRBackplane == given.UseSignalRBackplane,
+                "TetherRedisOptions.PersistDataProtectionKeys and UseSignalRBackplane decide what AddRedis registers, so they "
+                + "must be set in the delegate passed to AddRedis(...), not in a later Configure<TetherRedisOptions>().")
+            .ValidateOnStart();
         services.TryAddSingleton<RedisConnection>();
 
         // The cache: Microsoft's RedisCache on the shared connection. Registered with Add, so it replaces an in-memory

@@ -165,6 +165,21 @@ public class StartupValidationTests
         await app.StopAsync();
     }
 
+    [Fact]
+    public async Task A_Redis_switch_changed_after_AddRedis_fails_the_start_and_says_where_to_set_it()
+    {
+        // Nothing listens on port 1: the switches are checked before anything connects.
+        await using var app = Build(services =>
+        {
+            services.AddTether().AddRedis("127.0.0.1:1");
+            services.Configure<Tether.Redis.TetherRedisOptions>(options => options.UseSignalRBackplane = false);
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("AddRedis(...)", error.Message);
+    }
+
     private static WebApplication Build(Action<IServiceCollection> services)
     {
         var builder = WebApplication.CreateSlimBuilder();
