@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Events;
@@ -28,11 +29,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_cookie_that_fails_to_unprotect_is_a_warning_once_per_connection_then_debug()
     {
-        using var zoe = _app.NewBrowser();
-        await zoe.GetAsync("/signin?name=zoe");
-        var ticket = zoe.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
-        var tampered = ticket[..^4] + (ticket[^4] == 'A' ? 'B' : 'A') + ticket[^3..];
-        var request = await _app.HandshakeAsync($".AspNetCore.Cookies={tampered}", "/");
+        var request = await TamperedCookieHandshakeAsync();
         var first = new ConnectionState();
         var second = new ConnectionState();
 
@@ -47,6 +44,46 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
         Assert.Equal(4, failures.Count);
         Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Warning));
         Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Debug));
+    }
+
+    [Fact]
+    public async Task The_rejection_of_a_tampered_cookie_ends_with_its_reason_and_never_doubles_a_period()
+    {
+        var request = await TamperedCookieHandshakeAsync();
+        var connection = new ConnectionState();
+
+        await _app.Bridge.RunAsync(request, connection, _ => Task.CompletedTask);
+        await _app.Bridge.RunAsync(request, connection, _ => Task.CompletedTask);
+
+        var warning = Assert.Single(_logs.Named("AuthenticationFailed"));
+        var again = Assert.Single(_logs.Named("AuthenticationFailedAgain"));
+        foreach (var entry in new[] { warning, again })
+        {
+            Assert.DoesNotContain("..", entry.Message, StringComparison.Ordinal);
+            Assert.Matches(@"\. Reason: \S", entry.Message);
+        }
+
+        Assert.StartsWith("The authentication cookie of an event was rejected, so the event runs as an anonymous user;", warning.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The authentication cookie of an event was rejected again on this connection,", again.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("No principal.")]
+    [InlineData("Unprotect ticket failed")]
+    [InlineData("Ticket expired")]
+    public void An_authentication_failure_reads_without_a_doubled_period_whether_or_not_its_reason_ends_with_one(string reason)
+    {
+        var logger = new FakeLogger();
+
+        TetherLog.AuthenticationFailed(logger, reason);
+        TetherLog.AuthenticationFailedAgain(logger, reason);
+
+        Assert.Equal(2, logger.Collector.Count);
+        Assert.All(logger.Collector.GetSnapshot(), record =>
+        {
+            Assert.DoesNotContain("..", record.Message, StringComparison.Ordinal);
+            Assert.EndsWith(" Reason: " + reason, record.Message, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -91,5 +128,14 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
         }
 
         Assert.Equal(messages.Count, messages.Select(m => m.EventId).Distinct().Count());
+    }
+
+    private async Task<EventRequest> TamperedCookieHandshakeAsync()
+    {
+        using var zoe = _app.NewBrowser();
+        await zoe.GetAsync("/signin?name=zoe");
+        var ticket = zoe.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
+        var tampered = ticket[..^4] + (ticket[^4] == 'A' ? 'B' : 'A') + ticket[^3..];
+        return await _app.HandshakeAsync($".AspNetCore.Cookies={tampered}", "/");
     }
 }
