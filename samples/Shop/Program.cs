@@ -117,9 +117,9 @@ app.MapPost("/cart/add", async (HttpContext context, IAntiforgery antiforgery) =
     return Results.LocalRedirect(LocalUrl(form["returnUrl"]));
 });
 
-// The language switch, over HTTP as ASP.NET Core documents it: set the culture cookie and go back to the page. The page
-// loads again in full, so its new circuit's handshake carries the cookie. (A socket never sees a cookie that an HTTP
-// response set after its handshake: it gets it at its next handshake, a reload or a reconnect.)
+// The language switch, over HTTP as ASP.NET Core documents it: set the culture cookie and go back to the page. It is an
+// enhanced navigation that keeps the page's circuit: Tether's script tells the circuit the URL the page shows after the
+// redirect, then resyncs the browser's cookies into it, so the circuit's next event runs at the page, in the new culture.
 app.MapGet("/culture", (HttpContext context, string? culture, string? returnUrl) =>
 {
     if (culture is not null && cultures.Contains(culture))

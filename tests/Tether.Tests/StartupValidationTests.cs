@@ -180,6 +180,21 @@ public class StartupValidationTests
         Assert.Contains("AddRedis(...)", error.Message);
     }
 
+    [Fact]
+    public async Task An_empty_sign_in_key_prefix_fails_the_start_and_names_the_option()
+    {
+        await using var app = Build(services =>
+        {
+            services.AddDistributedMemoryCache().AddSession();
+            services.AddAuthentication().AddCookie();
+            services.AddTether().AddRevocableSignIn(options => options.KeyPrefix = "");
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("RevocableSignInOptions.KeyPrefix", error.Message);
+    }
+
     private static WebApplication Build(Action<IServiceCollection> services)
     {
         var builder = WebApplication.CreateSlimBuilder();

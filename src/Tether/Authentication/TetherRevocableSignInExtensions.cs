@@ -29,7 +29,8 @@ public static class TetherRevocableSignInExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<RevocableSignInOptions>();
+        services.AddOptions<RevocableSignInOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocableSignInOptions>, RevocableSignInOptionsValidator>());
         if (configure is not null)
         {
             services.Configure(configure);

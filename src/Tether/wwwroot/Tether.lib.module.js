@@ -13,22 +13,29 @@ function install() {
         return;
     }
 
-    // One redemption at a time, in the order the server sent them, so the newer cookie is the one that stays.
-    let queue = Promise.resolve();
+    // One queue per page, shared with tether-signalr.js whichever loads first: redemptions and resyncs run one at a time,
+    // in the order the server sent them, so the newer cookie is the one that stays.
+    const enqueue = current && typeof current.enqueue === "function" ? current.enqueue : (function () {
+        let queue = Promise.resolve();
+        return function (task) {
+            const next = queue.then(task);
+            queue = next.catch(() => { });
+            return next;
+        };
+    })();
+
     function redeemCookies(url, id) {
-        queue = queue
-            .then(() => fetch(url, {
-                method: "POST",
-                credentials: "same-origin",
-                keepalive: true,
-                headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                body: "id=" + encodeURIComponent(id),
-            }))
-            .then(response => {
-                if (!response.ok) {
-                    console.warn("Tether: the server refused the cookies of an event (" + response.status + ").");
-                }
-            }, error => console.warn("Tether: the cookies of an event could not be redeemed.", error));
+        return enqueue(() => fetch(url, {
+            method: "POST",
+            credentials: "same-origin",
+            keepalive: true,
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: "id=" + encodeURIComponent(id),
+        }).then(response => {
+            if (!response.ok) {
+                console.warn("Tether: the server refused the cookies of an event (" + response.status + ").");
+            }
+        }, error => console.warn("Tether: the cookies of an event could not be redeemed.", error)));
     }
 
     // Where and with which id this page's circuit takes the browser's cookies (none when the app turned the handoff off),
@@ -53,15 +60,12 @@ function install() {
         }
 
         const { url, id } = resync;
-        queue = queue
-            .then(() => fetch(url, {
-                method: "POST",
-                credentials: "same-origin",
-                headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                body: "id=" + encodeURIComponent(id),
-            }))
-            .then(response => response.ok, () => false);
-        return queue;
+        return enqueue(() => fetch(url, {
+            method: "POST",
+            credentials: "same-origin",
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: "id=" + encodeURIComponent(id),
+        }).then(response => response.ok, () => false));
     }
 
     document.addEventListener("visibilitychange", () => {
@@ -70,7 +74,7 @@ function install() {
         }
     });
 
-    window.tether = Object.freeze(Object.assign({}, current, { redeemCookies, setCircuit, reportLocation, resyncCookies }));
+    window.tether = Object.freeze(Object.assign({}, current, { enqueue, redeemCookies, setCircuit, reportLocation, resyncCookies }));
 }
 
 install();

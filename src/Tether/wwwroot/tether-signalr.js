@@ -58,26 +58,31 @@
 
     // Cookies a hub call set (a new session, a sign-in, a renewed ticket) reach the browser through a one-time id the
     // hub sends as "tether:cookies"; the browser redeems it with a same-origin POST whose response sets them, HttpOnly
-    // ones included. Tether.lib.module.js (Blazor's initializer) defines the same function; whichever loads first wins.
+    // ones included. One queue per page, shared with Tether.lib.module.js (Blazor's initializer), whichever loads first:
+    // redemptions and resyncs run one at a time, in order, so the newer cookie is the one that stays.
     const current = window.tether;
-    const redeemCookies = current && typeof current.redeemCookies === "function" ? current.redeemCookies : (function () {
+    const enqueue = current && typeof current.enqueue === "function" ? current.enqueue : (function () {
         let queue = Promise.resolve();
-        return function (url, id) {
-            queue = queue
-                .then(() => fetch(url, {
-                    method: "POST",
-                    credentials: "same-origin",
-                    keepalive: true,
-                    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                    body: "id=" + encodeURIComponent(id),
-                }))
-                .then(response => {
-                    if (!response.ok) {
-                        console.warn("Tether: the server refused the cookies of a hub call (" + response.status + ").");
-                    }
-                }, error => console.warn("Tether: the cookies of a hub call could not be redeemed.", error));
+        return function (task) {
+            const next = queue.then(task);
+            queue = next.catch(() => { });
+            return next;
         };
     })();
+
+    function redeemCookies(url, id) {
+        return enqueue(() => fetch(url, {
+            method: "POST",
+            credentials: "same-origin",
+            keepalive: true,
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: "id=" + encodeURIComponent(id),
+        }).then(response => {
+            if (!response.ok) {
+                console.warn("Tether: the server refused the cookies of a hub call (" + response.status + ").");
+            }
+        }, error => console.warn("Tether: the cookies of a hub call could not be redeemed.", error)));
+    }
 
     // The server calls "tether:signedout" when the connection's sign-in was revoked, then closes the connection unless the
     // app keeps it open as anonymous.
@@ -86,5 +91,5 @@
         return connection;
     }
 
-    window.tether = Object.freeze(Object.assign({}, current, { withLocation, track, redeemCookies, onSignedOut }));
+    window.tether = Object.freeze(Object.assign({ redeemCookies }, current, { withLocation, track, enqueue, onSignedOut }));
 })();
