@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 namespace Tether.Components;
 
 /// <summary>The <see cref="AppState"/> objects of one circuit (or one prerendering request), refreshed on every event.</summary>
+/// <remarks>Concurrency: any thread. States are added under the tracker's own lock to an array copied on write, which
+/// events read without one.</remarks>
 internal sealed class AppStateTracker(NavigationManager navigation)
 {
     private readonly Lock _lock = new();

@@ -9,13 +9,14 @@ namespace Tether.Components;
 /// <c>AuthorizeView</c>, <c>[CascadingParameter] Task&lt;AuthenticationState&gt;</c> and <c>[Authorize]</c> pages keep the
 /// handshake's user after a sign-out, a sign-in or a role change elsewhere.
 /// </summary>
+/// <remarks>Concurrency: used on the circuit's dispatcher only (through <see cref="CircuitUi"/>), so it takes no lock.</remarks>
 internal sealed class CircuitUser(AuthenticationStateProvider? provider)
 {
     private readonly IHostEnvironmentAuthenticationStateProvider? _settable = provider as IHostEnvironmentAuthenticationStateProvider;
     private ClaimsPrincipal? _current;
 
     /// <summary>Sets the circuit's authentication state to <paramref name="user"/> when it is another user than the current one.</summary>
-    public void Follow(ClaimsPrincipal? user)
+    public void SetUser(ClaimsPrincipal? user)
     {
         if (_settable is null || user is null)
         {
@@ -60,7 +61,7 @@ internal sealed class CircuitUser(AuthenticationStateProvider? provider)
             return true;
         }
 
-        // Two signed-in principals with neither a name nor an id cannot be told apart: follow the new one.
+        // Two signed-in principals with neither a name nor an id cannot be told apart: show the new one.
         var id = a.FindFirstValue(ClaimTypes.NameIdentifier);
         if (a.Identity!.Name is null && id is null)
         {

@@ -7,6 +7,7 @@ namespace Tether.Components;
 /// <see cref="TetherCircuitHandler"/>. Every <c>ComponentHub</c> method starts its circuit work fire-and-forget from inside
 /// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
 /// </summary>
+/// <remarks>Concurrency: immutable; each async flow sees its own <see cref="Current"/>.</remarks>
 internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection, string? callId = null, string? dotNetMethod = null)
 {
     private static readonly AsyncLocal<ComponentHubCall?> s_current = new();

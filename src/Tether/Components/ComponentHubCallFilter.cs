@@ -7,6 +7,7 @@ namespace Tether.Components;
 /// <see cref="TetherCircuitHandler"/>. It does not bridge anything itself: the hub call only queues the circuit's work,
 /// which runs after the call returns, so a hub filter cannot wrap a Blazor event (dotnet/aspnetcore#30115).
 /// </summary>
+/// <remarks>Concurrency: stateless, one for all hub calls; what it learns goes on the call's own async flow.</remarks>
 internal sealed class ComponentHubCallFilter : IHubFilter
 {
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";

@@ -12,6 +12,7 @@ namespace Tether.Components;
 /// combined by the app's <see cref="IAuthorizationPolicyProvider"/> (the fallback policy included), authenticated with the
 /// policy's schemes and evaluated by the app's <see cref="IAuthorizationService"/> through <see cref="IPolicyEvaluator"/>.
 /// </summary>
+/// <remarks>Concurrency: stateless, so any thread.</remarks>
 internal static class PageAuthorization
 {
     /// <summary>

@@ -8,6 +8,7 @@ namespace Tether.Components;
 /// route, the authorization its endpoint carries (the page's <c>[Authorize]</c>, <c>[AllowAnonymous]</c>, and what
 /// <c>MapRazorComponents(...).RequireAuthorization()</c> added) and the tier of its events.
 /// </summary>
+/// <remarks>Concurrency: immutable, shared by every circuit.</remarks>
 internal sealed class PageEndpoint
 {
     public PageEndpoint(Type pageType, string? route, EndpointMetadataCollection metadata, bool hasFallbackPolicy, TetherOptions options)

@@ -21,6 +21,8 @@ namespace Tether.Components;
 /// <c>AuthorizeRouteView</c> authorizes. Only component routes are matched, with the routing system's own template
 /// matcher, constraints and precedence, never the app's other endpoints (a short-circuit endpoint or a dynamic route
 /// would run app code on a path a client reported).
+/// Concurrency: one per app, used by every circuit at once. <see cref="Initialize"/> runs once, before any circuit; the
+/// route table is one immutable snapshot, rebuilt when the endpoints change and published with <see cref="Volatile"/>.
 /// </remarks>
 internal sealed class PageRoutes(EndpointDataSource? endpoints, ParameterPolicyFactory? policies, IOptions<TetherOptions> options)
 {

@@ -1,0 +1,56 @@
+namespace Tether.Components;
+
+/// <summary>An activity's request at the circuit's location, and the page there.</summary>
+/// <param name="Handshake">The handshake the request was made from.</param>
+/// <param name="Location">The location it was made at.</param>
+/// <param name="Request">The handshake's request at <paramref name="Location"/>.</param>
+/// <param name="Page">The app's page there, or <see langword="null"/>.</param>
+/// <param name="PageFailure">Why the page could not be looked up, if it could not.</param>
+internal sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request, PageEndpoint? Page, Exception? PageFailure);
+
+/// <summary>
+/// Resolves the request and the page a circuit's activity runs at, from the circuit's handshake and the URL its browser
+/// shows (<see cref="CircuitLocation"/>), matched against the app's pages (<see cref="PageRoutes"/>).
+/// </summary>
+/// <remarks>
+/// Most activities happen on the page of the previous one: the last answer is reused instead of parsing the URL and
+/// matching the routes again. Concurrency: any thread (the dispatcher, the revocation re-check). The last answer is one
+/// immutable reference, read and written with <see cref="Volatile"/>, so concurrent activities never read a handshake
+/// paired with another location's request; at worst two of them resolve the same location twice.
+/// </remarks>
+internal sealed class PageLocator(CircuitLocation location, PageRoutes pages, TetherOptions options)
+{
+    private LocatedRequest? _last;
+
+    /// <summary>The tier of events at a location that is no page of the app.</summary>
+    public EventTier NoPageTier => pages.NoPageTier;
+
+    public LocatedRequest Locate(EventRequest handshake)
+    {
+        var current = location.Current;
+        var last = Volatile.Read(ref _last);
+        if (last is not null && ReferenceEquals(last.Handshake, handshake) && last.Location == current)
+        {
+            return last;
+        }
+
+        var request = handshake.WithLocation(current, options);
+        PageEndpoint? page = null;
+        Exception? failure = null;
+        if (current is not null && !request.LocationRejected)
+        {
+            try
+            {
+                page = pages.Match(request.Path);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        var located = new LocatedRequest(handshake, current, request, page, failure);
+        Volatile.Write(ref _last, located);
+        return located;
+    }
+}
