@@ -38,7 +38,7 @@ internal sealed partial class CircuitEventRunner(
                 new EventOrigin("Blazor", connection.CircuitId, "CircuitActivity", activity?.HubMethod),
                 request,
                 connection.State,
-                async httpContext =>
+                async Task<EventOutcome?> (httpContext) =>
                 {
                     // Before the handler, so the components it renders see this event's user.
                     var user = httpContext.User;
@@ -46,8 +46,7 @@ internal sealed partial class CircuitEventRunner(
                     if ((plan.Page is { RequiresAuthorization: true } || plan.PagesToRecheck.Length > 0)
                         && (refusal = await guard.AuthorizeAsync(httpContext, plan.Page, plan.PagesToRecheck)) is not null)
                     {
-                        httpContext.Features.Get<EventFeature>()!.Refusal = refusal.Outcome;
-                        return;
+                        return refusal.Outcome;
                     }
 
                     await next(context);
@@ -56,6 +55,8 @@ internal sealed partial class CircuitEventRunner(
                         // The handler signed in or out (SignInManager sets HttpContext.User): show its new user at once.
                         ui.ShowEvent(httpContext);
                     }
+
+                    return null;
                 },
                 requestServices: null,
                 CancellationToken.None,

@@ -44,8 +44,39 @@ internal sealed class EventBridge(
         CancellationToken cancellationToken,
         EventTier tier = EventTier.Full)
     {
-        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
+        return Run(origin, request, connection, new BridgedHandler(handler, null), requestServices, tier, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync(EventOrigin, EventRequest, ConnectionState?, Func{HttpContext, Task}, IServiceProvider?, CancellationToken, EventTier)"/>,
+    /// for an adapter whose own check runs in place of the handler (a circuit page's <c>[Authorize]</c>): what
+    /// <paramref name="handler"/> returns is its verdict, <see langword="null"/> when it ran the event, or the refusal
+    /// the event ends with.
+    /// </summary>
+    public Task<EventOutcome> RunAsync(
+        EventOrigin origin,
+        EventRequest request,
+        ConnectionState? connection,
+        Func<HttpContext, Task<EventOutcome?>> handler,
+        IServiceProvider? requestServices,
+        CancellationToken cancellationToken,
+        EventTier tier = EventTier.Full)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Run(origin, request, connection, new BridgedHandler(null, handler), requestServices, tier, cancellationToken);
+    }
+
+    private Task<EventOutcome> Run(
+        EventOrigin origin,
+        EventRequest request,
+        ConnectionState? connection,
+        BridgedHandler handler,
+        IServiceProvider? requestServices,
+        EventTier tier,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
 
         // One check when nothing listens: the observed path is a wrapper, so the unobserved one pays no state machine for it.
         return observer is { Observing: true }
@@ -58,7 +89,7 @@ internal sealed class EventBridge(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
-        Func<HttpContext, Task> handler,
+        BridgedHandler handler,
         IServiceProvider? requestServices,
         EventTier tier,
         CancellationToken cancellationToken)
@@ -83,7 +114,7 @@ internal sealed class EventBridge(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
-        Func<HttpContext, Task> handler,
+        BridgedHandler handler,
         IServiceProvider? requestServices,
         EventTier tier,
         CancellationToken cancellationToken)
@@ -103,7 +134,7 @@ internal sealed class EventBridge(
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
         var feature = new EventFeature(handler, connection) { Tier = tier, Observation = observation };
-        var context = CreateContext(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
+        var context = EventContextFactory.Create(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))
         {
@@ -163,7 +194,7 @@ internal sealed class EventBridge(
         var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties;
         if (feature.TerminalReached && feature.Refusal is { } refusal)
         {
-            // The adapter's own check refused the event at the terminal (a circuit page's [Authorize]): not handled.
+            // The adapter's own check, run in place of the handler, refused the event (a circuit page's [Authorize]).
             return new EventOutcome(false, refusal.StatusCode, refusal.Location) { User = context.User, Authentication = authentication };
         }
 
@@ -175,54 +206,6 @@ internal sealed class EventBridge(
         var location = response.Headers.Location.Count > 0 ? response.Headers.Location[0] : null;
         TetherLog.EventShortCircuited(logger, response.StatusCode, location);
         return new EventOutcome(false, response.StatusCode, location) { User = context.User, Authentication = authentication };
-    }
-
-    private static DefaultHttpContext CreateContext(
-        EventRequest request,
-        ConnectionState? connection,
-        EventResponseFeature response,
-        EventFeature feature,
-        IServiceProvider services,
-        CancellationToken cancellationToken)
-    {
-        var cookies = connection?.Cookies(request.Cookies) ?? new EventCookies(request.Cookies);
-
-        IHeaderDictionary headers = new HeaderDictionary(request.Headers.Count + 1);
-        foreach (var (name, value) in request.Headers)
-        {
-            headers[name] = value;
-        }
-
-        if (cookies.Count > 0)
-        {
-            headers.Cookie = cookies.Header;
-        }
-
-        var features = new FeatureCollection(10);
-        features.Set<IHttpRequestFeature>(new HttpRequestFeature
-        {
-            Protocol = "HTTP/1.1",
-            Method = HttpMethods.Get,
-            Scheme = request.Scheme,
-            PathBase = request.PathBase.Value ?? string.Empty,
-            Path = request.Path.Value ?? "/",
-            QueryString = request.QueryString.Value ?? string.Empty,
-            Headers = headers,
-            Body = Stream.Null,
-        });
-        features.Set<IRequestCookiesFeature>(new RequestCookiesFeature(cookies));
-        features.Set<IHttpResponseFeature>(response);
-        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
-        {
-            RemoteIpAddress = request.RemoteIpAddress,
-            RemotePort = request.RemotePort,
-        });
-        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
-        features.Set<IServiceProvidersFeature>(new ServiceProvidersFeature { RequestServices = services });
-        features.Set(feature);
-
-        return new DefaultHttpContext(features);
     }
 
     private async Task ReportAuthenticationFailureAsync(HttpContext context, ConnectionState? connection)

@@ -5,12 +5,12 @@ namespace Tether;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// </summary>
-internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionState? connection)
+internal sealed class EventFeature(BridgedHandler handler, ConnectionState? connection)
 {
     /// <summary>The connection the event belongs to, if any.</summary>
     public ConnectionState? Connection { get; } = connection;
 
-    public Func<HttpContext, Task> Handler { get; } = handler;
+    public BridgedHandler Handler { get; } = handler;
 
     /// <summary>
     /// <see cref="EventTier.AuthOnly"/> skips the app's event middleware (the pipeline forks after authentication);
@@ -21,9 +21,15 @@ internal sealed class EventFeature(Func<HttpContext, Task> handler, ConnectionSt
     /// <summary>What is measured and traced of the event; <see langword="null"/> when nothing listens.</summary>
     public IEventObservation? Observation { get; init; }
 
-    /// <summary>Set by an adapter whose own check, run in place of the handler, refused the event.</summary>
+    /// <summary>The verdict the handler returned: set by the terminal, when an adapter's own check refused the event.</summary>
     public EventOutcome? Refusal { get; set; }
 
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }
 }
+
+/// <summary>
+/// An event's handler: one that runs the event, or one that returns its verdict (an adapter's check that may refuse it
+/// in place of running it). One of the two is set.
+/// </summary>
+internal readonly record struct BridgedHandler(Func<HttpContext, Task>? Run, Func<HttpContext, Task<EventOutcome?>>? Decide);

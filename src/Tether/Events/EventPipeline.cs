@@ -109,7 +109,14 @@ internal sealed class EventPipeline
         observation?.HandlerStarting();
         try
         {
-            await feature.Handler(context);
+            if (feature.Handler.Run is { } run)
+            {
+                await run(context);
+            }
+            else
+            {
+                feature.Refusal = await feature.Handler.Decide!(context);
+            }
         }
         catch (Exception ex)
         {

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Tether;
+
+/// <summary>
+/// Builds an event's synthetic <see cref="HttpContext"/> from its request snapshot: a GET at the page's location with the
+/// connection's headers and cookies (the handshake's, overlaid by what earlier events set), a response that records
+/// <c>OnStarting</c>/<c>OnCompleted</c> callbacks instead of sending anything, and the event's DI scope. Stateless.
+/// </summary>
+internal static class EventContextFactory
+{
+    public static DefaultHttpContext Create(
+        EventRequest request,
+        ConnectionState? connection,
+        EventResponseFeature response,
+        EventFeature feature,
+        IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        var cookies = connection?.Cookies(request.Cookies) ?? new EventCookies(request.Cookies);
+
+        IHeaderDictionary headers = new HeaderDictionary(request.Headers.Count + 1);
+        foreach (var (name, value) in request.Headers)
+        {
+            headers[name] = value;
+        }
+
+        if (cookies.Count > 0)
+        {
+            headers.Cookie = cookies.Header;
+        }
+
+        var features = new FeatureCollection(10);
+        features.Set<IHttpRequestFeature>(new HttpRequestFeature
+        {
+            Protocol = "HTTP/1.1",
+            Method = HttpMethods.Get,
+            Scheme = request.Scheme,
+            PathBase = request.PathBase.Value ?? string.Empty,
+            Path = request.Path.Value ?? "/",
+            QueryString = request.QueryString.Value ?? string.Empty,
+            Headers = headers,
+            Body = Stream.Null,
+        });
+        features.Set<IRequestCookiesFeature>(new RequestCookiesFeature(cookies));
+        features.Set<IHttpResponseFeature>(response);
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+        {
+            RemoteIpAddress = request.RemoteIpAddress,
+            RemotePort = request.RemotePort,
+        });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
+        features.Set<IServiceProvidersFeature>(new ServiceProvidersFeature { RequestServices = services });
+        features.Set(feature);
+
+        return new DefaultHttpContext(features);
+    }
+}
