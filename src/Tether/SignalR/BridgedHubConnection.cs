@@ -7,6 +7,10 @@ namespace Tether.SignalR;
 /// What Tether keeps for one SignalR connection, in <see cref="HubCallerContext.Items"/>: the handshake snapshot, the
 /// page location the client last reported, and the cookie jar.
 /// </summary>
+/// <remarks>
+/// Created by the connection's connect, before any of its calls can run, and read by calls on any thread afterwards: the
+/// reported location is swapped whole through <see cref="Volatile"/>, and <see cref="SignIn"/> is set once, at connect.
+/// </remarks>
 internal sealed class BridgedHubConnection(EventRequest handshake, TetherOptions options)
 {
     private static readonly object s_key = new();
