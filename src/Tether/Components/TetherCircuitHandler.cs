@@ -8,6 +8,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using Tether.Handoff;
 
+using Tether.Tiers;
+
 namespace Tether.Components;
 
 /// <summary>
@@ -131,8 +133,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             case CircuitEventMode.Unbridged:
                 // No bridge: no context, no store read, and nothing an earlier event's flow left behind.
                 Log.Activity(_logger, hubMethod, "unbridged");
-                AmbientContext.Suppress();
-                return next(context);
+                return UnbridgedEvent.Run(next, context);
 
             default:
                 Log.Activity(_logger, hubMethod, "bridged");
