@@ -30,6 +30,10 @@ public static class TetherServiceCollectionExtensions
         // hosting builders call it already).
         services.AddMetrics();
         services.TryAddSingleton<Tether.Diagnostics.TetherMetrics>();
+        services.TryAddSingleton<Tether.Handoff.CookieHandoffStore>();
+        services.TryAddSingleton<Tether.Handoff.SameOriginPost>();
+        services.TryAddSingleton<Tether.Handoff.CookieRedemptionEndpoint>();
+        services.TryAddSingleton<Tether.Handoff.CookieResyncEndpoint>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
