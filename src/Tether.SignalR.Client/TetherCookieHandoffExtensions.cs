@@ -8,7 +8,7 @@ namespace Microsoft.AspNetCore.SignalR.Client;
 /// </summary>
 public static class TetherCookieHandoffExtensions
 {
-    private const string CookiesMethodName = "tether:cookies";
+    private const string CookiesMethodName = Tether.SignalR.WireNames.Cookies;
 
     /// <summary>
     /// Redeems, in the order they arrive, the cookies the hub hands over after a call that set some, into

@@ -5,9 +5,9 @@ namespace Microsoft.AspNetCore.SignalR.Client;
 /// </summary>
 public static class TetherHubConnectionExtensions
 {
-    private const string LocationQueryKey = "tether-location";
-    private const string LocationMethodName = "tether:location";
-    private const string SignedOutMethodName = "tether:signedout";
+    private const string LocationQueryKey = Tether.SignalR.WireNames.LocationQueryKey;
+    private const string LocationMethodName = Tether.SignalR.WireNames.Location;
+    private const string SignedOutMethodName = Tether.SignalR.WireNames.SignedOut;
 
     /// <summary>
     /// Returns <paramref name="hubUrl"/> with the page location the connection's first calls run at

@@ -69,8 +69,8 @@ public static class TetherApplicationBuilderExtensions
         var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
         var handoff = services.GetRequiredService<CookieHandoff>();
         handoff.WarnIfNoStore();
-        var handoffPath = options.CookieHandoffPath;
-        var resync = services.GetRequiredService<CookieResync>();
+        var redemption = services.GetRequiredService<CookieRedemptionEndpoint>();
+        var resync = services.GetRequiredService<CookieResyncEndpoint>();
         app.Use((context, next) =>
         {
             if (HandshakeOriginGuard.IsHandshake(context))
@@ -82,19 +82,19 @@ public static class TetherApplicationBuilderExtensions
                     return guard.RejectAsync(context);
                 }
 
-                // The binding cookie that the connection's cookie handoffs are redeemable with (see CookieHandoff).
+                // The binding cookie that the connection's cookie handoffs are redeemable with (see BindingCookie).
                 handoff.EnsureBindingCookie(context);
                 return next(context);
             }
 
-            if (handoffPath.HasValue && context.Request.Path.Equals(handoffPath, StringComparison.OrdinalIgnoreCase))
+            if (redemption.Path.HasValue && context.Request.Path.Equals(redemption.Path, StringComparison.OrdinalIgnoreCase))
             {
-                return handoff.RedeemAsync(context);
+                return redemption.InvokeAsync(context);
             }
 
             if (resync.Path.HasValue && context.Request.Path.Equals(resync.Path, StringComparison.OrdinalIgnoreCase))
             {
-                return resync.ResyncAsync(context);
+                return resync.InvokeAsync(context);
             }
 
             return BindAsync(context, next);

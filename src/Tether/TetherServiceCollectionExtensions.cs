@@ -32,6 +32,10 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<Tether.Diagnostics.TetherMetrics>();
         // The core's view of the meter: the bridge asks it whether anything listens (none when an app removed the meter).
         services.TryAddSingleton<IEventObserver>(static sp => sp.GetService<Tether.Diagnostics.TetherMetrics>()!);
+        services.TryAddSingleton<Tether.Handoff.CookieHandoffStore>();
+        services.TryAddSingleton<Tether.Handoff.SameOriginPost>();
+        services.TryAddSingleton<Tether.Handoff.CookieRedemptionEndpoint>();
+        services.TryAddSingleton<Tether.Handoff.CookieResyncEndpoint>();
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());

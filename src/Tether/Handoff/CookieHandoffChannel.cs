@@ -7,21 +7,27 @@ namespace Tether.Handoff;
 /// redeem them, one event after another, so the browser applies them in the order the events set them.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Nothing here runs for an event that set no cookie: the bridge only calls <see cref="Send"/> when the event's
 /// response has <c>Set-Cookie</c> headers.
+/// </para>
+/// <para>
+/// Concurrency: any thread may call any member. The queue's tail is read and replaced only under the channel's own
+/// lock; the binding is replaced whole by <see cref="Rebind"/> and read with <see cref="Volatile"/>.
+/// </para>
 /// </remarks>
 internal sealed class CookieHandoffChannel
 {
-    private readonly CookieHandoff _handoff;
+    private readonly CookieHandoffStore _store;
     private readonly string _url;
     private readonly Func<string, string, Task> _notify;
     private readonly Lock _lock = new();
     private byte[]? _binding;
     private Task _tail = Task.CompletedTask;
 
-    public CookieHandoffChannel(CookieHandoff handoff, EventRequest handshake, string url, Func<string, string, Task> notify)
+    public CookieHandoffChannel(CookieHandoffStore store, EventRequest handshake, string url, Func<string, string, Task> notify)
     {
-        _handoff = handoff;
+        _store = store;
         _url = url;
         _notify = notify;
         Rebind(handshake);
@@ -42,12 +48,11 @@ internal sealed class CookieHandoffChannel
     /// <summary>Takes the binding cookie of a (new) handshake of the connection.</summary>
     public void Rebind(EventRequest handshake)
     {
-        var binding = CookieHandoff.BindingHash(
-            handshake.Cookies.TryGetValue(CookieHandoff.BindingCookieNameFor(handshake.Scheme), out var value) ? value : null);
+        var binding = BindingCookie.Hash(BindingCookie.ValueOf(handshake));
         Volatile.Write(ref _binding, binding);
         if (binding is null)
         {
-            CookieHandoffLog.Unbound(_handoff.Logger);
+            CookieHandoffLog.Unbound(_store.Logger);
         }
     }
 
@@ -56,7 +61,7 @@ internal sealed class CookieHandoffChannel
     /// connection cannot hand cookies off.
     /// </summary>
     public long PendingUntil()
-        => Volatile.Read(ref _binding) is null ? 0 : (_handoff.Time.GetUtcNow() + _handoff.Lifetime).UtcTicks;
+        => Volatile.Read(ref _binding) is null ? 0 : (_store.Time.GetUtcNow() + _store.Lifetime).UtcTicks;
 
     /// <summary>
     /// Queues the handoff of an event's <c>Set-Cookie</c> headers. The event does not wait for it: the cookies are in
@@ -93,13 +98,12 @@ internal sealed class CookieHandoffChannel
         {
             // The browser is told in the order the events set their cookies, and applies them in that order.
             await previous.ConfigureAwait(false);
-            var id = await _handoff.StoreAsync(binding, cookies, expires).ConfigureAwait(false);
+            var id = await _store.StoreAsync(binding, cookies, expires).ConfigureAwait(false);
             await _notify(_url, id).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            CookieHandoffLog.Failed(_handoff.Logger, ex.GetType().Name, ex);
-            _handoff.StoreFailed(ex);
+            _store.Failed(ex);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -10,16 +11,23 @@ namespace Tether.Handoff;
 /// <summary>
 /// The cookie handoff in reverse: an open circuit learns the browser's current cookies (a culture or sign-in set over HTTP
 /// after its handshake) without reconnecting. The browser POSTs, same-origin, to <c>{CookieHandoffPath}/resync</c> with
-/// the circuit's resync id; that request carries the browser's cookies, HttpOnly ones included, and becomes the circuit's
-/// handshake for its next events, as a reconnect's request would.
+/// the circuit's resync id (<see cref="CookieResyncEndpoint"/>); that request carries the browser's cookies, HttpOnly
+/// ones included, and becomes the circuit's handshake for its next events, as a reconnect's request would. This type is
+/// the registry of the circuits that can be resynced.
 /// </summary>
 /// <remarks>
+/// <para>
 /// An id is 256 random bits, known only to the circuit and its page, kept here only as a hash, never logged, and valid
 /// while the circuit lives. A resync is accepted only with the binding cookie of the circuit's own handshake
 /// (HttpOnly, SameSite=Strict) and a same-origin <c>Origin</c>, so another site cannot push its cookies into a circuit.
 /// Circuits are sticky, so the registry is the node's own.
+/// </para>
+/// <para>
+/// Concurrency: the registrations live in a <see cref="ConcurrentDictionary{TKey, TValue}"/>, its only state, so circuits
+/// register and leave, and requests look them up, from any thread.
+/// </para>
 /// </remarks>
-internal sealed class CookieResync(CookieHandoff handoff, IOptions<TetherOptions> options)
+internal sealed class CookieResync(IOptions<TetherOptions> options)
 {
     private readonly ConcurrentDictionary<string, Registration> _registrations = new(StringComparer.Ordinal);
 
@@ -40,42 +48,9 @@ internal sealed class CookieResync(CookieHandoff handoff, IOptions<TetherOptions
         return registration;
     }
 
-    public async Task ResyncAsync(HttpContext context)
-    {
-        var request = context.Request;
-        context.Response.Headers.CacheControl = "no-store";
-        if (!HttpMethods.IsPost(request.Method))
-        {
-            context.Response.Headers.Allow = HttpMethods.Post;
-            await handoff.RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "resync: not a POST");
-            return;
-        }
-
-        if (!handoff.IsSameOrigin(request))
-        {
-            await handoff.RefuseAsync(context, StatusCodes.Status403Forbidden, "resync: foreign or missing Origin");
-            return;
-        }
-
-        if (!request.HasFormContentType || await CookieHandoff.ReadIdAsync(request, context.RequestAborted) is not { } id)
-        {
-            await handoff.RefuseAsync(context, StatusCodes.Status400BadRequest, "resync: malformed id");
-            return;
-        }
-
-        var binding = CookieHandoff.BindingHash(request.Cookies[CookieHandoff.BindingCookieNameFor(request.Scheme)]);
-        if (!_registrations.TryGetValue(Key(id), out var registration)
-            || binding is null
-            || CookieHandoff.BindingHash(registration.BindingOf()) is not { } expected
-            || !CryptographicOperations.FixedTimeEquals(expected, binding))
-        {
-            await handoff.RefuseAsync(context, StatusCodes.Status400BadRequest, "resync: unknown id, or another browser's");
-            return;
-        }
-
-        registration.OnResync(context);
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-    }
+    /// <summary>Finds the circuit registered under <paramref name="id"/>.</summary>
+    public bool TryFind(string id, [NotNullWhen(true)] out Registration? registration)
+        => _registrations.TryGetValue(Key(id), out registration);
 
     private static string Key(string id) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(id)));
 

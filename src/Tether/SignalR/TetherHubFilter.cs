@@ -20,16 +20,16 @@ namespace Tether.SignalR;
 internal sealed class TetherHubFilter : IHubFilter
 {
     /// <summary>The query string key under which clients send the page location when they connect.</summary>
-    public const string LocationQueryKey = "tether-location";
+    public const string LocationQueryKey = WireNames.LocationQueryKey;
 
     /// <summary>The hub method name under which clients report that the page navigated.</summary>
-    public const string LocationMethodName = "tether:location";
+    public const string LocationMethodName = WireNames.Location;
 
     /// <summary>The client method that tells a client to redeem the cookies an event set: <c>(url, id)</c>.</summary>
-    public const string CookiesMethodName = "tether:cookies";
+    public const string CookiesMethodName = WireNames.Cookies;
 
     /// <summary>The client method Tether calls when the connection's sign-in was revoked.</summary>
-    public const string SignedOutMethodName = "tether:signedout";
+    public const string SignedOutMethodName = WireNames.SignedOut;
 
     /// <summary>The transport hub events report, in their log scope and to the app's tier resolver.</summary>
     internal const string Transport = "SignalR";

@@ -5,7 +5,7 @@
 //   tether.onSignedOut(connection, () => showSignedOut());   // the sign-in was revoked (signed out in another tab)
 (function () {
     "use strict";
-    const queryKey = "tether-location";
+    const queryKey = "tether-location"; // WireNames.LocationQueryKey (src/Tether/SignalR/WireNames.cs)
     const here = () => location.pathname + location.search;
 
     // The location at connect time travels in the handshake's query string.
@@ -23,7 +23,7 @@
                 return;
             }
             reported = now;
-            connection.invoke("tether:location", now).catch(() => {
+            connection.invoke("tether:location", now).catch(() => { // WireNames.Location
                 if (reported === now) {
                     reported = null;
                 }
@@ -42,13 +42,13 @@
         for (const name of ["invoke", "send", "stream"]) {
             const original = connection[name];
             connection[name] = function (method) {
-                if (method !== "tether:location") {
+                if (method !== "tether:location") { // WireNames.Location
                     report();
                 }
                 return original.apply(this, arguments);
             };
         }
-        connection.on("tether:cookies", (url, id) => redeemCookies(url, id));
+        connection.on("tether:cookies", (url, id) => redeemCookies(url, id)); // WireNames.Cookies
         connection.onreconnected(() => {
             reported = null;
             report();
@@ -87,7 +87,7 @@
     // The server calls "tether:signedout" when the connection's sign-in was revoked, then closes the connection unless the
     // app keeps it open as anonymous.
     function onSignedOut(connection, handler) {
-        connection.on("tether:signedout", handler);
+        connection.on("tether:signedout", handler); // WireNames.SignedOut
         return connection;
     }
 
