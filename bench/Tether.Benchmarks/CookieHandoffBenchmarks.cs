@@ -37,7 +37,7 @@ public class CookieHandoffBenchmarks
         handshake.Request.Headers.Cookie = CookieHandoff.SecureBindingCookieName + "=bench-binding";
         var bound = EventRequest.FromHttpContext(handshake, "/search?q=shoe");
         var handoff = _withHandoff.App.Services.GetRequiredService<CookieHandoff>();
-        _withHandoff.Connection.AttachHandoff(handoff.CreateChannel(bound, (_, _) =>
+        _withHandoff.Connection.AttachCookieDelivery(handoff.CreateChannel(bound, (_, _) =>
         {
             Interlocked.Increment(ref _notified);
             return Task.CompletedTask;

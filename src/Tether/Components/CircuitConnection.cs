@@ -117,7 +117,8 @@ internal sealed partial class CircuitConnection : IDisposable
 
     // The browser is told over JS interop, by the JS initializer Tether ships (wwwroot/Tether.lib.module.js).
     private CookieHandoffChannel? HandoffOf(EventRequest handshake)
-        => State.Handoff ?? (_handoff.CreateChannel(handshake, NotifyAsync) is { } created ? State.AttachHandoff(created) : null);
+        => State.CookieDelivery as CookieHandoffChannel
+            ?? (_handoff.CreateChannel(handshake, NotifyAsync) is { } created ? State.AttachCookieDelivery(created) : null);
 
     private Task NotifyAsync(string url, string id) => _js.InvokeVoidAsync("tether.redeemCookies", url, id).AsTask();
 

@@ -21,7 +21,7 @@ internal sealed class ConnectionState
     private Dictionary<string, JarEntry>? _jar;
     private int _version;
     private CookieCache? _cookies;
-    private Handoff.CookieHandoffChannel? _handoff;
+    private ICookieDelivery? _cookieDelivery;
     private IReadOnlyDictionary<string, string>? _handshakeCookies;
     private int _authenticationFailureReported;
     private ConcurrentDictionary<object, object>? _items;
@@ -46,11 +46,12 @@ internal sealed class ConnectionState
     internal UnprotectCache? UnprotectCache { get; }
 
     /// <summary>Delivers the cookies this connection's events set to its browser; <see langword="null"/> when nothing can.</summary>
-    internal Handoff.CookieHandoffChannel? Handoff => Volatile.Read(ref _handoff);
+    internal ICookieDelivery? CookieDelivery => Volatile.Read(ref _cookieDelivery);
 
-    /// <summary>Attaches the connection's handoff channel once; returns the one attached first.</summary>
-    internal Handoff.CookieHandoffChannel AttachHandoff(Handoff.CookieHandoffChannel channel)
-        => Interlocked.CompareExchange(ref _handoff, channel, null) ?? channel;
+    /// <summary>Attaches the connection's cookie delivery once; returns the one attached first.</summary>
+    internal T AttachCookieDelivery<T>(T delivery)
+        where T : class, ICookieDelivery
+        => Interlocked.CompareExchange(ref _cookieDelivery, delivery, null) as T ?? delivery;
 
     /// <summary>
     /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.

@@ -167,7 +167,7 @@ internal sealed class EventBridge(
             // has one, takes them to the browser after the event (an event that set no cookie never gets here).
             if (connection is not null && response.Headers.TryGetValue(HeaderNames.SetCookie, out var setCookies))
             {
-                var handoff = connection.Handoff;
+                var handoff = connection.CookieDelivery;
                 var pendingUntil = handoff?.PendingUntil() ?? 0;
                 connection.Absorb(setCookies, pendingUntil);
                 handoff?.Send(setCookies, pendingUntil);

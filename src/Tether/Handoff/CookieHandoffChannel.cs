@@ -16,7 +16,7 @@ namespace Tether.Handoff;
 /// lock; the binding is replaced whole by <see cref="Rebind"/> and read with <see cref="Volatile"/>.
 /// </para>
 /// </remarks>
-internal sealed class CookieHandoffChannel
+internal sealed class CookieHandoffChannel : ICookieDelivery
 {
     private readonly CookieHandoffStore _store;
     private readonly string _url;

@@ -12,7 +12,7 @@ namespace Tether.SignalR;
 /// <remarks>
 /// One instance per filter, called from every connection's thread. Its cache of hub contexts (one per hub type) is a
 /// <see cref="ConcurrentDictionary{TKey, TValue}"/>; a race resolves the same singleton twice. A connection's channel is
-/// attached through <see cref="ConnectionState.AttachHandoff"/>, which keeps the first.
+/// attached through <see cref="ConnectionState.AttachCookieDelivery"/>, which keeps the first.
 /// </remarks>
 internal sealed class HubHandoffChannels(CookieHandoff handoff, IServiceProvider services)
 {
@@ -24,7 +24,7 @@ internal sealed class HubHandoffChannels(CookieHandoff handoff, IServiceProvider
     /// <param name="hub">The hub type, whose <c>IHubContext&lt;THub&gt;</c> reaches its clients.</param>
     public void EnsureAttached(BridgedHubConnection connection, HubCallerContext caller, Type hub)
     {
-        if (connection.Connection.Handoff is not null || !handoff.Enabled)
+        if (connection.Connection.CookieDelivery is not null || !handoff.Enabled)
         {
             return;
         }
@@ -35,7 +35,7 @@ internal sealed class HubHandoffChannels(CookieHandoff handoff, IServiceProvider
         var connectionId = caller.ConnectionId;
         if (handoff.CreateChannel(connection.Request, (url, id) => hubContext.Clients.Client(connectionId).SendAsync(TetherHubFilter.CookiesMethodName, url, id)) is { } channel)
         {
-            connection.Connection.AttachHandoff(channel);
+            connection.Connection.AttachCookieDelivery(channel);
         }
     }
 }
