@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Tether.Events;
 using Tether.Handoff;
 
 namespace Tether.Benchmarks;

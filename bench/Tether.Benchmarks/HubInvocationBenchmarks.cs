@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tether.Events;
 using Tether.SignalR;
 
 namespace Tether.Benchmarks;

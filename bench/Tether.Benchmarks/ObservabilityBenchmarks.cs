@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tether.Diagnostics;
+using Tether.Events;
 
 namespace Tether.Benchmarks;
 

@@ -23,7 +23,8 @@ internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, I
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly Lock _lock = new();
     private Action<SignInRevocation>[] _handlers = [];
-    private int _subscribed;
+    // 0: not subscribed; 1: subscribing; 2: subscribed. Only the call that moves it from 0 subscribes.
+    private int _subscription;
     private ChannelMessageQueue? _queue;
 
     public RedisSignInRevocationBus(RedisConnection connection, ILogger<RedisSignInRevocationBus> logger)
@@ -35,11 +36,11 @@ internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, I
     }
 
     /// <summary>Whether this node currently receives other nodes' revocations.</summary>
-    public bool IsSubscribed => Volatile.Read(ref _subscribed) == 1;
+    public bool IsSubscribed => Volatile.Read(ref _subscription) == 2;
 
     public async Task EnsureSubscribedAsync()
     {
-        if (Interlocked.CompareExchange(ref _subscribed, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _subscription, 1, 0) != 0)
         {
             return;
         }
@@ -50,11 +51,12 @@ internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, I
             var queue = await subscriber.SubscribeAsync(_channel);
             queue.OnMessage(message => Receive(message.Message));
             _queue = queue;
+            Volatile.Write(ref _subscription, 2);
             Log.Subscribed(_logger, _channel.ToString());
         }
         catch (Exception ex)
         {
-            Volatile.Write(ref _subscribed, 0);
+            Volatile.Write(ref _subscription, 0);
             Log.SubscribeFailed(_logger, _channel.ToString(), ex);
         }
     }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
+using Tether.Events;
+using Tether.Store;
 
 namespace Tether;
 

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Options;
 using Tether;
 using Tether.Authentication;
 using Tether.Components;
+using Tether.Events;
 using Tether.Handoff;
+using Tether.Handshake;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Tether;
+using Tether.Events;
+using Tether.Store;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

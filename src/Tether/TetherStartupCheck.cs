@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Tether.Components;
+using Tether.Events;
 
 namespace Tether;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether.Components;
+using Tether.Events;
 
 namespace Tether.Tests.Events;
 

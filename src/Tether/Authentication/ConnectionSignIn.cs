@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Tether.Events;
 
 namespace Tether.Authentication;
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.Options;
+using Tether.Events;
 
 namespace Tether.Authentication;
 

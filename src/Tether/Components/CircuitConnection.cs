@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.JSInterop;
+using Tether.Events;
 using Tether.Handoff;
 
 namespace Tether.Components;

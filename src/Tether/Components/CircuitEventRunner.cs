@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.JSInterop;
+using Tether.Events;
 
 namespace Tether.Components;
 

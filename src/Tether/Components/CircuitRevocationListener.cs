@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Authentication;
+using Tether.Events;
 
 namespace Tether.Components;
 

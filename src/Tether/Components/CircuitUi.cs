@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
+using Tether.Events;
 
 namespace Tether.Components;
 

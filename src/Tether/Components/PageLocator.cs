@@ -1,3 +1,4 @@
+using Tether.Events;
 namespace Tether.Components;
 
 /// <summary>An activity's request at the circuit's location, and the page there.</summary>

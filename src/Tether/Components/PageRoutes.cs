@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Tether.Tiers;
 
 namespace Tether.Components;
 

@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
+using Tether.Events;
 using Tether.Handoff;
-
 using Tether.Tiers;
 
 namespace Tether.Components;

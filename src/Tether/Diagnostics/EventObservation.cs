@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tether.Events;
 
 namespace Tether.Diagnostics;
 

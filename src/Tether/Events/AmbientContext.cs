@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The async-local slot that holds the synthetic <see cref="HttpContext"/> of the event running on this async flow.

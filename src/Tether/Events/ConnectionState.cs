@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The state Tether keeps for one long-lived socket connection: the cookies that the event pipeline set on it.

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Routes every cookie authentication scheme's data protection through <see cref="EventDataProtectionProvider"/>.

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-namespace Tether;
+namespace Tether.Events;
 
 internal sealed class EventBridge(
     EventPipeline pipeline,

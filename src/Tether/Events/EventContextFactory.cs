@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Builds an event's synthetic <see cref="HttpContext"/> from its request snapshot: a GET at the page's location with the

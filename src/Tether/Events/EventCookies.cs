@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The cookies of an event request, already parsed: the handshake's cookies overlaid by the connection's cookie jar.

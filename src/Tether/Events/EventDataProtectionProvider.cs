@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Wraps the data protection that the session and cookie authentication middleware use, so that inside an event a

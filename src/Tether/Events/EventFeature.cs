@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Turns a client-supplied page location into a path and query on this app. The location comes from the

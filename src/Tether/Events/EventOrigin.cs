@@ -1,7 +1,7 @@
 using System.Collections;
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Where an event came from, for its log scope: the transport, the connection, and the hub method or circuit activity.

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// What became of one socket event in the event pipeline.

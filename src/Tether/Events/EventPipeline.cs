@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The event pipeline, built once by <c>UseTether</c>: an application branch that ends in <see cref="TerminalAsync"/>.

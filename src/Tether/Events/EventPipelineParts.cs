@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Session;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The features' parts of the event pipeline, put together by <c>UseTether</c> (the composition root, which knows every

@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// An immutable snapshot of what a socket event knows about its browser: the connection's handshake data

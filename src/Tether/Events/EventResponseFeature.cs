@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The response of a synthetic event request. It goes nowhere, but it behaves like a server's response that has not

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Wraps the session that <c>SessionMiddleware</c> created for an event so the terminal can commit the handler's writes

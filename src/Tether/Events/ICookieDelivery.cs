@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// How the cookies a connection's events set reach its browser, which a socket cannot send <c>Set-Cookie</c> to (the

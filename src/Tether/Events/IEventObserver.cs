@@ -1,4 +1,4 @@
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// What the core tells whoever measures and traces its events (Diagnostics/: the <c>Tether</c> meter and activity

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// The plaintexts of the last few payloads one connection's events unprotected (its authentication ticket and session

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using Tether.Events;
 
 namespace Tether.Handoff;
 

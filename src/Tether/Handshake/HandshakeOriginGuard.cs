@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Tether;
+using Tether.Events;
+
+namespace Tether.Handshake;
 
 /// <summary>
 /// Refuses socket handshakes (WebSocket upgrades, and every request to a SignalR hub, Blazor's <c>/_blazor</c> included)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Tether.Authentication;
+using Tether.Events;
 
 namespace Tether.SignalR;
 

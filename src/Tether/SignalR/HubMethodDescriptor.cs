@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Authorization;
+using Tether.Tiers;
 
 namespace Tether.SignalR;
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Authentication;
+using Tether.Events;
 using Tether.Handoff;
 using Tether.Tiers;
 

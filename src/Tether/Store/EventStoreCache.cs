@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Caching.Distributed;
+using Tether.Events;
 
-namespace Tether;
+namespace Tether.Store;
 
 /// <summary>
 /// The app's <see cref="IDistributedCache"/>, as the event session store and the sign-in store use it: inside an event, a

@@ -1,4 +1,4 @@
-namespace Tether;
+namespace Tether.Store;
 
 /// <summary>
 /// The store keys a connection's last event derived from its cookies: while the cookies are the same, the next event

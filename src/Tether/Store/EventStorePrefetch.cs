@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Session;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether.Authentication;
+using Tether.Events;
 
-namespace Tether;
+namespace Tether.Store;
 
 /// <summary>
 /// The first step of the event pipeline when the app's cache can read in batches: it works out which store entries the

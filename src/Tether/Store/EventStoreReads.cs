@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace Tether;
+namespace Tether.Store;
 
 /// <summary>
 /// The store entries one event read up front, in one round trip: a feature of the event's context, so it lives exactly as

@@ -1,4 +1,4 @@
-namespace Tether;
+namespace Tether.Tiers;
 
 /// <summary>
 /// Decides the <see cref="EventTier"/> of one target (a page, a hub method): its own attribute, else the app's resolver,

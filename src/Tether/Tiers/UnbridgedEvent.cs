@@ -1,3 +1,4 @@
+using Tether.Events;
 namespace Tether.Tiers;
 
 /// <summary>

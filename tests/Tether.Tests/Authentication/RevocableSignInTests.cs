@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tether.Authentication;
+using Tether.Events;
 using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 using static Tether.Ambient;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.JSInterop;
+using Tether.Events;
 using Tether.Tests.Events;
 using Tether.Tests.SignalR;
 using static Tether.Tests.Components.CircuitHandlerTests;

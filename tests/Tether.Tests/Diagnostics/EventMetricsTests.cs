@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
+using Tether.Events;
 using Tether.Tests.Events;
 using static Tether.Ambient;
 

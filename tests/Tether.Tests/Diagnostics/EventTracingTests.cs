@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.Diagnostics;
+using Tether.Events;
 using Tether.Tests.Events;
 using Tether.Tests.Localization;
 using static Tether.Ambient;

@@ -1,3 +1,4 @@
+using Tether.Tiers;
 namespace Tether.Tests.Events;
 
 public sealed class EventTiersTests

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Tether.Events;
 
 namespace Tether.Tests.Events;
 

@@ -1,3 +1,4 @@
+using Tether.Events;
 using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Handoff;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Tether.Tests.Events;
 using Xunit.Abstractions;
 
@@ -132,6 +133,10 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         });
         await using (hub)
         {
+            // Node Y's store is back, yet its subscription is made a moment after its connection is restored: a
+            // revocation published before that reaches Y's connections at their next event only. Awaited, not raced.
+            var bus = y.App.Services.GetRequiredService<Tether.Redis.RedisSignInRevocationBus>();
+            await RetryAsync(() => Task.FromResult(bus.IsSubscribed ? true : throw new InvalidOperationException("Node Y is not subscribed yet.")));
             await browser.GetAsync("/signout");
             await told.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }

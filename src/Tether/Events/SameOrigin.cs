@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Tether;
+namespace Tether.Events;
 
 /// <summary>
 /// Whether a URL a client sent (a page location, an <c>Origin</c> header) names this request's own scheme, host and port.
