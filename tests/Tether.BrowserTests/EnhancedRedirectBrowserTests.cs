@@ -91,6 +91,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
         await WaitForAsync(() => calls.Pending.Count == 0);
         var (completed, failed) = calls.Answered;
         Assert.Equal(1, failed);
+        await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
 
         // The same circuit, at a location it accepts: an enhanced navigation, then an ordinary click.
         await page.EvaluateAsync("() => Blazor.navigateTo('/search')");
