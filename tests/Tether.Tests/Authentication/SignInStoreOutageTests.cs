@@ -36,11 +36,7 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
         await browser.GetAsync("/signin?name=olga");
         await browser.GetAsync("/session/set?key=cart&value=hat");
         var request = await browser.HandshakeAsync("/");
-        var connection = await new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test"), o => o.Cookies = browser.Cookies)
-            .Build()
-            .StartedAsync();
-        await using var _ = connection;
+        await using var connection = await _app.ConnectAsync(browser.Cookies);
         Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
 
         _cache.SignInRecordsDown = true;
@@ -118,14 +114,5 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
             => inner.SetAsync(key, value, options, token);
 
         private bool Check(string key) => !SignInRecordsDown || !key.StartsWith("tether:signin:", StringComparison.Ordinal);
-    }
-}
-
-internal static class HubConnectionStartExtensions
-{
-    public static async Task<HubConnection> StartedAsync(this HubConnection connection)
-    {
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -90,10 +90,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_hub_call_logs_inside_a_scope_naming_its_transport_connection_method_and_path()
     {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test").WithTetherLocation("/orders?id=7"), options => options.Cookies = new CookieContainer())
-            .Build();
-        await connection.StartAsync();
+        var connection = await _app.ConnectAsync(location: "/orders?id=7");
         await using (connection)
         {
             await connection.InvokeAsync<Whoami>("Whoami");

@@ -323,9 +323,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         public static async Task<Client> ConnectAsync(CoreTestApp app, CookieContainer? cookies = null, bool useHelper = false)
         {
             cookies ??= new CookieContainer();
-            var client = new Client(new HubConnectionBuilder()
-                .WithUrl(new Uri(app.BaseAddress, "/hubs/handoff"), options => options.Cookies = cookies)
-                .Build());
+            var client = new Client(app.NewHub(cookies, "/hubs/handoff"));
             if (useHelper)
             {
                 client._helper = client.Connection.UseTetherCookies(app.BaseAddress, cookies);
