@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Tether.Events;
 using Tether.Tests.Events;
@@ -16,18 +17,21 @@ namespace Tether.Tests.Authentication;
 public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
 {
     private readonly RecordingCache _cache = new(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
-    private readonly RecordingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
+    private readonly FakeLoggerProvider _provider;
     private CoreTestApp _app = null!;
+
+    public SignInStoreOutageTests() => _provider = new FakeLoggerProvider(_logs);
 
     public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(services: services =>
     {
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(_cache));
-        services.AddSingleton<ILoggerProvider>(_logs);
+        services.AddSingleton<ILoggerProvider>(_provider);
     });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    public void Dispose() => _logs.Dispose();
+    public void Dispose() => _provider.Dispose();
 
     [Fact]
     public async Task An_unreachable_sign_in_store_makes_events_anonymous_with_a_warning_and_the_hub_connection_survives()
