@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 
@@ -11,7 +12,6 @@ namespace Tether.BrowserTests;
 [Collection(ShopCollection.Name)]
 public sealed class CookieHandoffBrowserTests(ShopFixture shop)
 {
-    private const string Customer = "customer@shop.test";
     private const string AuthCookie = ".AspNetCore.Identity.Application";
     private const string SessionCookie = ".AspNetCore.Session";
 
@@ -150,14 +150,5 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     {
         await page.GotoAsync("/billing");
         await WaitInteractiveAsync(page);
-    }
-
-    private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
-
-    private static async Task<JsonElement> SessionAsync(IBrowserContext context)
-    {
-        var response = await context.APIRequest.GetAsync("/api/session");
-        Assert.True(response.Ok);
-        return JsonDocument.Parse(await response.TextAsync()).RootElement.Clone();
     }
 }

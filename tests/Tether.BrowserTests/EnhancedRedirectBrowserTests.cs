@@ -84,10 +84,10 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
         var page = await shop.NewPageAsync();
         var calls = CircuitCalls.Track(page);
         await OpenInteractiveAsync(page, url);
-        var rejectedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected");
+        var rejectedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected");
 
         await page.ClickAsync("#refresh");
-        await WaitForAsync(() => shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+        await WaitForAsync(() => shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
         await WaitForAsync(() => calls.Pending.Count == 0);
         var (completed, failed) = calls.Answered;
         Assert.Equal(1, failed);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 
@@ -23,14 +24,14 @@ public sealed class PageAuthorizationBrowserTests(ShopFixture shop)
 
         var ops = await shop.NewContextAsync();
         var console = await shop.NewPageAsync(ops);
-        await SignInAsync(console, email, "Ops#2026-console", "/admin/console");
+        await shop.SignInAsync(console, email, "Ops#2026-console", "/admin/console");
         await Expect(console.Locator("[data-live]")).ToBeAttachedAsync();
         await console.ClickAsync("#console-restock");
         await Expect(console.Locator("#console-count")).ToHaveTextAsync("1");
 
         var other = await shop.NewContextAsync();
         var admin = await shop.NewPageAsync(other);
-        await SignInAsync(admin, "admin@shop.test", "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, "admin@shop.test", "Admin#2026", "/admin");
         await admin.ClickAsync($"[data-demote=\"{email}\"]");
         await Expect(admin.Locator("#admin-demoted")).ToContainTextAsync(email);
 
@@ -41,14 +42,5 @@ public sealed class PageAuthorizationBrowserTests(ShopFixture shop)
         await Expect(console.Locator("#console-restock")).ToHaveCountAsync(0);
         await ops.CloseAsync();
         await other.CloseAsync();
-    }
-
-    private async Task SignInAsync(IPage page, string email, string password, string returnUrl)
-    {
-        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#login");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
     }
 }

@@ -1,12 +1,12 @@
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 
 [Collection(ShopCollection.Name)]
 public sealed class RevocationBrowserTests(ShopFixture shop)
 {
-    private const string Customer = "customer@shop.test";
     private const string Admin = "admin@shop.test";
 
     [Fact]
@@ -14,7 +14,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     {
         var customer = await shop.NewContextAsync();
         var billing = await shop.NewPageAsync(customer);
-        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(billing);
         await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
         await Expect(billing.Locator("#billing-user")).ToHaveTextAsync(Customer);
@@ -24,7 +24,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
 
         var other = await shop.NewContextAsync();
         var adminBilling = await shop.NewPageAsync(other);
-        await SignInAsync(adminBilling, Admin, "Admin#2026", "/billing");
+        await shop.SignInAsync(adminBilling, Admin, "Admin#2026", "/billing");
         await WaitInteractiveAsync(adminBilling);
         await Expect(adminBilling.Locator("#billing-auth")).ToHaveTextAsync(Admin);
 
@@ -50,7 +50,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     {
         var browser = await shop.NewContextAsync();
         var first = await shop.NewPageAsync(browser);
-        await SignInAsync(first, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(first, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(first);
         await Expect(first.Locator("#billing-auth")).ToHaveTextAsync(Customer);
         var second = await shop.NewPageAsync(browser);
@@ -71,12 +71,12 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     {
         var customer = await shop.NewContextAsync();
         var billing = await shop.NewPageAsync(customer);
-        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(billing);
         await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
 
         var admin = await shop.NewPageAsync();
-        await SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, Admin, "Admin#2026", "/admin");
         await admin.ClickAsync($"[data-revoke='{Customer}']");
         await Expect(admin.Locator("#admin-revoked")).ToContainTextAsync(Customer);
 
@@ -91,12 +91,12 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     {
         var laptop = await shop.NewContextAsync();
         var profile = await shop.NewPageAsync(laptop);
-        await SignInAsync(profile, Customer, "Customer#2026", "/profile");
+        await shop.SignInAsync(profile, Customer, "Customer#2026", "/profile");
         await WaitInteractiveAsync(profile);
         await Expect(profile.Locator("#profile-auth")).ToHaveTextAsync(Customer);
         var phone = await shop.NewContextAsync();
         var billing = await shop.NewPageAsync(phone);
-        await SignInAsync(billing, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(billing);
 
         await profile.ClickAsync("#sign-out-everywhere");
@@ -114,7 +114,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     {
         var browser = await shop.NewContextAsync();
         var oldTab = await shop.NewPageAsync(browser);
-        await SignInAsync(oldTab, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(oldTab, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(oldTab);
         await Expect(oldTab.Locator("#billing-status")).ToHaveTextAsync("none");
 
@@ -122,7 +122,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
         var tab = await shop.NewPageAsync(browser);
         await tab.GotoAsync("/");
         await tab.ClickAsync("#sign-out");
-        await SignInAsync(tab, Admin, "Admin#2026", "/billing");
+        await shop.SignInAsync(tab, Admin, "Admin#2026", "/billing");
         await WaitInteractiveAsync(tab);
         await tab.ClickAsync("#pay");
         await Expect(tab.Locator("#billing-status")).ToHaveTextAsync("pending");
@@ -137,15 +137,4 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
         Assert.Contains(Admin, await session.TextAsync(), StringComparison.Ordinal);
         await browser.CloseAsync();
     }
-
-    private async Task SignInAsync(IPage page, string email, string password, string returnUrl)
-    {
-        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#login");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
-    }
-
-    private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
 }

@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 
 [Collection(ShopCollection.Name)]
 public sealed class ShopBrowserTests(ShopFixture shop)
 {
-    private const string Customer = "customer@shop.test";
     private const string Admin = "admin@shop.test";
 
     [Fact]
@@ -18,7 +18,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await page.ClickAsync("#run");
         await Expect(page.Locator("#sign-in-message")).ToBeVisibleAsync();
 
-        await SignInAsync(page, Customer, "Customer#2026", "/search?q=shoe");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/search?q=shoe");
         await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=shoe");
         await WaitInteractiveAsync(page);
         await page.ClickAsync("#run");
@@ -44,7 +44,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task Pay_writes_the_session_that_http_reads_and_another_user_never_sees_it()
     {
         var customer = await shop.NewPageAsync();
-        await SignInAsync(customer, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(customer, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(customer);
         await Expect(customer.Locator("#billing-user")).ToHaveTextAsync(Customer);
         await customer.ClickAsync("#pay");
@@ -55,7 +55,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         Assert.Equal("pending", session.GetProperty("last_payment_status").GetString());
 
         var admin = await shop.NewPageAsync();
-        await SignInAsync(admin, Admin, "Admin#2026", "/billing");
+        await shop.SignInAsync(admin, Admin, "Admin#2026", "/billing");
         await WaitInteractiveAsync(admin);
         await Expect(admin.Locator("#billing-user")).ToHaveTextAsync(Admin);
         await Expect(admin.Locator("#billing-status")).ToHaveTextAsync("none");
@@ -82,7 +82,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task Profile_shows_what_http_put_in_the_session_and_the_browsers_address()
     {
         var page = await shop.NewPageAsync();
-        await SignInAsync(page, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/");
         await page.Locator("article", new() { HasText = "Wool scarf" }).GetByRole(AriaRole.Button).ClickAsync();
         await Expect(page.Locator("#http-cart")).ToContainTextAsync("Wool scarf");
 
@@ -115,15 +115,15 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
         var page = await shop.NewPageAsync();
         await OpenInteractiveAsync(page, url);
-        var rejectedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected");
-        var startedBefore = shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted");
+        var rejectedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected");
+        var startedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted");
         var eventsBefore = await page.Locator("#profile-events").TextContentAsync();
 
         await page.ClickAsync("#refresh");
-        await WaitForAsync(() => shop.Logs.Entries.Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+        await WaitForAsync(() => shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
 
         // Run at "/", the Shop's event guard for /profile would not fire and the anonymous user would refresh freely.
-        Assert.Equal(startedBefore, shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted"));
+        Assert.Equal(startedBefore, shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted"));
         await Expect(page.Locator("#profile-user")).ToHaveTextAsync("anonymous");
         await Expect(page.Locator("#profile-events")).ToHaveTextAsync(eventsBefore!);
         await page.Context.CloseAsync();
@@ -134,7 +134,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     {
         var context = await shop.NewContextAsync();
         var first = await shop.NewPageAsync(context);
-        await SignInAsync(first, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(first, Customer, "Customer#2026", "/");
         await first.Locator("article", new() { HasText = "Merino socks" }).GetByRole(AriaRole.Button).ClickAsync();
         await OpenInteractiveAsync(first, "/profile");
         await Expect(first.Locator("#profile-cart")).ToHaveTextAsync("Merino socks");
@@ -154,7 +154,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task A_handler_that_throws_is_caught_by_the_error_boundary_and_the_circuit_keeps_working()
     {
         var page = await shop.NewPageAsync();
-        await SignInAsync(page, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(page);
         await page.ClickAsync("#boom");
         await Expect(page.Locator("#boom-handled")).ToBeVisibleAsync();
@@ -169,7 +169,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task A_session_store_outage_is_shown_to_the_user_and_the_circuit_survives_it()
     {
         var page = await shop.NewPageAsync();
-        await SignInAsync(page, Customer, "Customer#2026", "/billing");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/billing");
         await WaitInteractiveAsync(page);
         await Expect(page.Locator("#billing-user")).ToHaveTextAsync(Customer);
 
@@ -199,12 +199,12 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await page.GotoAsync("/admin");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
 
-        await SignInAsync(page, Customer, "Customer#2026", "/admin", expectReturnUrl: false);
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/admin", expectReturnUrl: false);
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/denied"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Access denied");
 
         var admin = await shop.NewPageAsync();
-        await SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, Admin, "Admin#2026", "/admin");
         await Expect(admin.Locator("#admin-user")).ToHaveTextAsync(Admin);
         await page.Context.CloseAsync();
         await admin.Context.CloseAsync();
@@ -214,10 +214,10 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task A_click_runs_the_event_pipeline_once_and_render_acknowledgements_skip_it()
     {
         var page = await shop.NewPageAsync();
-        await SignInAsync(page, Customer, "Customer#2026", "/profile");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/profile");
         await WaitInteractiveAsync(page);
         await Expect(page.Locator("#profile-events")).ToHaveTextAsync("1");
-        shop.Logs.Entries.Clear();
+        shop.Logs.Clear();
 
         await page.ClickAsync("#refresh");
         await Expect(page.Locator("#profile-events")).ToHaveTextAsync("2");
@@ -228,10 +228,10 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         // .NET 10's web renderer delivers browser events as a JS-to-.NET call (DispatchEventAsync), not DispatchBrowserEvent.
         Assert.Equal(["BeginInvokeDotNetFromJS: bridged"], activities.Where(a => a.EndsWith("bridged", StringComparison.Ordinal)));
         Assert.DoesNotContain(activities, a => a.StartsWith("OnRenderCompleted: bridged", StringComparison.Ordinal));
-        Assert.Equal(activities.Count(a => a.EndsWith("bridged", StringComparison.Ordinal)), shop.Logs.Entries.Count(e => e.Id.Name == "EventStarted"));
+        Assert.Equal(activities.Count(a => a.EndsWith("bridged", StringComparison.Ordinal)), shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted"));
         await page.Context.CloseAsync();
 
-        List<string> Activities() => shop.Logs.Entries.Where(e => e.Id.Name == "CircuitActivity")
+        List<string> Activities() => shop.Logs.GetSnapshot().Where(e => e.Id.Name == "CircuitActivity")
             .Select(e => e.Message.Replace("Circuit activity ", string.Empty, StringComparison.Ordinal).TrimEnd('.')).ToList();
     }
 
@@ -239,7 +239,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task The_live_page_hub_sees_the_http_user_and_cart_and_follows_the_page_location()
     {
         var page = await shop.NewPageAsync();
-        await SignInAsync(page, Customer, "Customer#2026", "/live");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/live");
         await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
         await Expect(page.Locator("#live-user")).ToHaveTextAsync(Customer);
         await Expect(page.Locator("#live-path")).ToHaveTextAsync("/live");
@@ -297,7 +297,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     {
         var page = await shop.NewPageAsync();
         await page.SetViewportSizeAsync(1100, 720);
-        await SignInAsync(page, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(page, Customer, "Customer#2026", "/");
         await page.Locator("article", new() { HasText = "Canvas shoe" }).GetByRole(AriaRole.Button).ClickAsync();
 
         await OpenInteractiveAsync(page, "/search?q=shoe");
@@ -324,41 +324,5 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         var path = Path.Combine(folder, name + ".png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         Assert.True(new FileInfo(path).Length > 10_000);
-    }
-
-    private async Task SignInAsync(IPage page, string email, string password, string returnUrl, bool expectReturnUrl = true)
-    {
-        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#login");
-        if (expectReturnUrl)
-        {
-            await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
-        }
-    }
-
-    private static async Task OpenInteractiveAsync(IPage page, string url)
-    {
-        await page.GotoAsync(url);
-        await WaitInteractiveAsync(page);
-    }
-
-    private static Task WaitInteractiveAsync(IPage page) => Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-
-    private static async Task<JsonElement> SessionAsync(IBrowserContext context)
-    {
-        var response = await context.APIRequest.GetAsync("/api/session");
-        Assert.True(response.Ok);
-        return JsonDocument.Parse(await response.TextAsync()).RootElement.Clone();
     }
 }

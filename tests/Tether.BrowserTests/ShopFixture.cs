@@ -8,7 +8,10 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Playwright;
+using Tether.Tests.Events;
+using Tether.Tests.SignalR;
 
 namespace Tether.BrowserTests;
 
@@ -27,7 +30,7 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public IServiceProvider Services => _factory!.Services;
 
-    public LogCollector Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     /// <summary>
     /// The clock of the Shop's authentication cookie, whose tickets last 10 minutes with sliding renewal here. It stands
@@ -36,7 +39,7 @@ public sealed class ShopFixture : IAsyncLifetime
     public ManualClock AuthClock { get; } = new(DateTimeOffset.UtcNow);
 
     /// <summary>The Shop's session store, which tests can take down.</summary>
-    public SwitchableCache Cache { get; private set; } = null!;
+    public RecordingCache Cache { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -48,7 +51,7 @@ public sealed class ShopFixture : IAsyncLifetime
             // A free port on loopback: UseKestrel(0) alone let the host fall back to its default, port 5000, which
             // another process may hold.
             builder.UseUrls("http://127.0.0.1:0");
-            builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new SwitchableCache(
+            builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new RecordingCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
             builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>
             {
@@ -58,8 +61,10 @@ public sealed class ShopFixture : IAsyncLifetime
             }));
             builder.ConfigureLogging(logging =>
             {
-                logging.AddProvider(Logs);
-                logging.AddFilter<LogCollector>("Tether", LogLevel.Debug);
+                // Tether's own messages, down to debug, and nothing else.
+                logging.AddProvider(new FakeLoggerProvider(Logs));
+                logging.AddFilter<FakeLoggerProvider>(null, LogLevel.None);
+                logging.AddFilter<FakeLoggerProvider>("Tether", LogLevel.Debug);
             });
         });
         _factory.UseKestrel();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -39,6 +40,14 @@ internal static class ShopSteps
         var resync = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#lang-" + culture), response => response.Url == shop.BaseUrl + "/_tether/cookies/resync");
         Assert.Equal(204, resync.Status);
         await Expect(page).ToHaveURLAsync(shop.BaseUrl + pageUrl);
+    }
+
+    /// <summary>The Shop's session as its <c>/api/session</c> endpoint shows it to this browser context.</summary>
+    public static async Task<JsonElement> SessionAsync(IBrowserContext context)
+    {
+        var response = await context.APIRequest.GetAsync("/api/session");
+        Assert.True(response.Ok);
+        return JsonDocument.Parse(await response.TextAsync()).RootElement.Clone();
     }
 
     public static async Task WaitForAsync(Func<bool> condition)

@@ -114,7 +114,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         {
             using var browser = _app.NewBrowser();
             await browser.GetAsync("/signin?name=hub" + trial);
-            await using var connection = await ConnectAsync(browser.Cookies);
+            await using var connection = await _app.ConnectAsync(browser.Cookies);
             Assert.Equal("hub" + trial, (await connection.InvokeAsync<Whoami>("Whoami")).User);
 
             await browser.GetAsync("/signout");
@@ -223,7 +223,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         using var second = _app.NewBrowser();
         await second.GetAsync("/signin?name=customer2");
         await second.GetAsync("/session/set?key=owner&value=customer2");
-        await using var hub = await ConnectAsync(second.Cookies);
+        await using var hub = await _app.ConnectAsync(second.Cookies);
         Assert.Equal("customer2", (await hub.InvokeAsync<Whoami>("Whoami")).Owner);
         await second.GetAsync("/signout");
         await second.GetAsync("/signin?name=admin2");
@@ -317,7 +317,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     {
         using var browser = _app.NewBrowser();
         await browser.GetAsync("/signin?name=gus");
-        await using var hub = await ConnectAsync(browser.Cookies);
+        await using var hub = await _app.ConnectAsync(browser.Cookies);
         var request = await browser.HandshakeAsync("/");
         Assert.Equal("gus", await UsersAsync([request]));
 
@@ -359,15 +359,6 @@ public sealed class RevocableSignInTests : IAsyncLifetime
 
     private string? SessionCookie(CoreTestApp.Browser browser, CoreTestApp? app = null)
         => browser.Cookies.GetCookies((app ?? _app).BaseAddress)[".AspNetCore.Session"]?.Value;
-
-    private async Task<HubConnection> ConnectAsync(CookieContainer cookies)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test"), options => options.Cookies = cookies)
-            .Build();
-        await connection.StartAsync();
-        return connection;
-    }
 
     /// <summary>A bus whose every message is lost: only the per-event check is left.</summary>
     internal sealed class LostBus : ISignInRevocationBus

@@ -13,7 +13,7 @@ public sealed class RevocationPushTests
         await using var app = await RevocableSignInTests.StartAsync();
         using var browser = app.NewBrowser();
         await browser.GetAsync("/signin?name=hana");
-        await using var hub = await ConnectAsync(app, browser.Cookies);
+        await using var hub = await app.ConnectAsync(browser.Cookies);
         Assert.Equal("hana", (await hub.InvokeAsync<Whoami>("Whoami")).User);
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,8 +38,8 @@ public sealed class RevocationPushTests
         using var jane = app.NewBrowser();
         await ivan.GetAsync("/signin?name=ivan");
         await jane.GetAsync("/signin?name=jane");
-        await using var ivanHub = await ConnectAsync(app, ivan.Cookies);
-        await using var janeHub = await ConnectAsync(app, jane.Cookies);
+        await using var ivanHub = await app.ConnectAsync(ivan.Cookies);
+        await using var janeHub = await app.ConnectAsync(jane.Cookies);
         Assert.Equal("ivan", (await ivanHub.InvokeAsync<Whoami>("Whoami")).User);
         Assert.Equal("jane", (await janeHub.InvokeAsync<Whoami>("Whoami")).User);
         var ivanTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,14 +54,5 @@ public sealed class RevocationPushTests
         Assert.Equal(HubConnectionState.Connected, ivanHub.State);
         Assert.Equal("jane", (await janeHub.InvokeAsync<Whoami>("Whoami")).User);
         Assert.Equal(0, janeTold);
-    }
-
-    private static async Task<HubConnection> ConnectAsync(CoreTestApp app, CookieContainer cookies)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.BaseAddress, "/hubs/test"), options => options.Cookies = cookies)
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Tether.Events;
 using Tether.Tests.Events;
@@ -15,19 +16,22 @@ namespace Tether.Tests.Authentication;
 /// <summary>The sign-in records cannot be read while the session store still works.</summary>
 public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
 {
-    private readonly SignInRecordsCache _cache = new(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
-    private readonly RecordingLoggerProvider _logs = new();
+    private readonly RecordingCache _cache = new(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+    private readonly FakeLogCollector _logs = new();
+    private readonly FakeLoggerProvider _provider;
     private CoreTestApp _app = null!;
+
+    public SignInStoreOutageTests() => _provider = new FakeLoggerProvider(_logs);
 
     public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(services: services =>
     {
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(_cache));
-        services.AddSingleton<ILoggerProvider>(_logs);
+        services.AddSingleton<ILoggerProvider>(_provider);
     });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    public void Dispose() => _logs.Dispose();
+    public void Dispose() => _provider.Dispose();
 
     [Fact]
     public async Task An_unreachable_sign_in_store_makes_events_anonymous_with_a_warning_and_the_hub_connection_survives()
@@ -36,14 +40,10 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
         await browser.GetAsync("/signin?name=olga");
         await browser.GetAsync("/session/set?key=cart&value=hat");
         var request = await browser.HandshakeAsync("/");
-        var connection = await new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test"), o => o.Cookies = browser.Cookies)
-            .Build()
-            .StartedAsync();
-        await using var _ = connection;
+        await using var connection = await _app.ConnectAsync(browser.Cookies);
         Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
 
-        _cache.SignInRecordsDown = true;
+        _cache.UnreadablePrefix = "tether:signin:";
         string? user = "unset";
         var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
         {
@@ -59,7 +59,7 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
         Assert.Contains(_logs.Named("SignInStoreUnavailable"), e => e.Level == LogLevel.Warning);
         Assert.Equal(HttpStatusCode.OK, (await browser.Client.GetAsync("/session/get?key=cart")).StatusCode);
 
-        _cache.SignInRecordsDown = false;
+        _cache.UnreadablePrefix = null;
         Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
     }
 
@@ -70,9 +70,9 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
         await browser.GetAsync("/signin?name=pia");
         var request = await browser.HandshakeAsync("/");
 
-        _cache.SignInRecordsDown = true;
+        _cache.UnreadablePrefix = "tether:signin:";
         var failed = await browser.Client.GetAsync("/signout");
-        _cache.SignInRecordsDown = false;
+        _cache.UnreadablePrefix = null;
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.False(failed.Headers.Contains("Set-Cookie"), "A failed sign-out must not delete the cookie as if it had worked.");
@@ -91,41 +91,5 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
             return Task.CompletedTask;
         });
         return user;
-    }
-
-    /// <summary>The real memory cache, whose sign-in records (and only those) can be made unreachable.</summary>
-    private sealed class SignInRecordsCache(IDistributedCache inner) : IDistributedCache
-    {
-        public volatile bool SignInRecordsDown;
-
-        public byte[]? Get(string key) => Check(key) ? inner.Get(key) : null;
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
-            => Check(key) ? inner.GetAsync(key, token) : Task.FromException<byte[]?>(new InvalidOperationException("The sign-in store is down."));
-
-        public void Refresh(string key) => inner.Refresh(key);
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
-
-        public void Remove(string key) => inner.Remove(key);
-
-        public Task RemoveAsync(string key, CancellationToken token = default)
-            => Check(key) ? inner.RemoveAsync(key, token) : Task.FromException(new InvalidOperationException("The sign-in store is down."));
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
-
-        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
-            => inner.SetAsync(key, value, options, token);
-
-        private bool Check(string key) => !SignInRecordsDown || !key.StartsWith("tether:signin:", StringComparison.Ordinal);
-    }
-}
-
-internal static class HubConnectionStartExtensions
-{
-    public static async Task<HubConnection> StartedAsync(this HubConnection connection)
-    {
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -123,7 +123,7 @@ public sealed class EventTracingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_hub_calls_span_is_a_child_of_SignalRs_own_invocation_activity()
     {
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(_app.BaseAddress, "/hubs/culture")).Build();
+        var connection = _app.NewHub(hub: "/hubs/culture");
         await using (connection)
         {
             await connection.StartAsync();

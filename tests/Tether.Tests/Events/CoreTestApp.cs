@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -131,6 +132,28 @@ internal sealed class CoreTestApp : IAsyncDisposable
         using var response = await client.SendAsync(message);
         response.EnsureSuccessStatusCode();
         return _handshakes[id];
+    }
+
+    /// <summary>
+    /// A real SignalR client of <paramref name="hub"/> on this app, not started yet: with a browser's cookies (a jar of
+    /// its own when none is given), and at the page <paramref name="location"/> when one is given.
+    /// </summary>
+    public HubConnection NewHub(CookieContainer? cookies = null, string hub = "/hubs/test", string? location = null)
+    {
+        var url = new Uri(BaseAddress, hub);
+        var jar = cookies ?? new CookieContainer();
+        return new HubConnectionBuilder()
+            .WithUrl(location is null ? url : url.WithTetherLocation(location), options => options.Cookies = jar)
+            .Build();
+    }
+
+    /// <summary>The same client, started; <paramref name="before"/> sees it first, to register its handlers.</summary>
+    public async Task<HubConnection> ConnectAsync(CookieContainer? cookies = null, string hub = "/hubs/test", string? location = null, Action<HubConnection>? before = null)
+    {
+        var connection = NewHub(cookies, hub, location);
+        before?.Invoke(connection);
+        await connection.StartAsync();
+        return connection;
     }
 
     public async ValueTask DisposeAsync()

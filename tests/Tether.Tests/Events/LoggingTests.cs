@@ -12,20 +12,23 @@ namespace Tether.Tests.Events;
 
 public sealed class LoggingTests : IAsyncLifetime, IDisposable
 {
-    private readonly RecordingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
+    private readonly FakeLoggerProvider _provider;
     private CoreTestApp _app = null!;
+
+    public LoggingTests() => _provider = new FakeLoggerProvider(_logs);
 
     public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
         services: services =>
         {
-            services.AddLogging(logging => logging.AddProvider(_logs).AddFilter<RecordingLoggerProvider>("Tether", LogLevel.Debug));
+            services.AddLogging(logging => logging.AddProvider(_provider).AddFilter<FakeLoggerProvider>("Tether", LogLevel.Debug));
             services.AddSignalR().AddTether();
         },
         map: app => app.MapHub<TestHub>("/hubs/test"));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    public void Dispose() => _logs.Dispose();
+    public void Dispose() => _provider.Dispose();
 
     [Fact]
     public async Task A_cookie_that_fails_to_unprotect_is_a_warning_once_per_connection_then_debug()
@@ -41,7 +44,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
 
         await _app.Bridge.RunAsync(request, second, _ => Task.CompletedTask);
 
-        var failures = _logs.Entries.Where(e => e.Id.Name?.StartsWith("AuthenticationFailed", StringComparison.Ordinal) == true).ToList();
+        var failures = _logs.Tethers().Where(e => e.Id.Name?.StartsWith("AuthenticationFailed", StringComparison.Ordinal) == true).ToList();
         Assert.Equal(4, failures.Count);
         Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Warning));
         Assert.Equal(2, failures.Count(e => e.Level == LogLevel.Debug));
@@ -90,10 +93,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_hub_call_logs_inside_a_scope_naming_its_transport_connection_method_and_path()
     {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/test").WithTetherLocation("/orders?id=7"), options => options.Cookies = new CookieContainer())
-            .Build();
-        await connection.StartAsync();
+        var connection = await _app.ConnectAsync(location: "/orders?id=7");
         await using (connection)
         {
             await connection.InvokeAsync<Whoami>("Whoami");

@@ -25,18 +25,16 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
     private readonly ManualClock _storeClock = new(DateTimeOffset.UtcNow);
     private RecordingCache _cache = null!;
-    private GatedCache _gated = null!;
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync()
     {
         // The store ages its entries on a manual clock too, so expiry needs no waiting.
         _cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new StoreClock(_storeClock) })));
-        _gated = new GatedCache(_cache);
         _app = await CoreTestApp.StartAsync(
             services: services =>
             {
-                services.AddSingleton<IDistributedCache>(_gated);
+                services.AddSingleton<IDistributedCache>(_cache);
                 services.AddSignalR().AddTether();
                 services.Configure<TetherOptions>(options => options.TimeProvider = _clock);
             },
@@ -205,7 +203,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     public async Task Two_quick_calls_that_set_the_same_cookie_are_handed_off_in_order_even_when_the_first_store_is_slow()
     {
         await using var client = await Client.ConnectAsync(_app);
-        var release = _gated.HoldNextHandoff();
+        var release = _cache.HoldNextWrite("Tether.CookieHandoff:");
         await client.Connection.InvokeAsync("SetCookie", "step", "1");
         await client.Connection.InvokeAsync("SetCookie", "step", "2");
         release();
@@ -266,43 +264,6 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         }
     }
 
-    /// <summary>A store whose next handoff write waits until the test releases it: a slow store, on demand.</summary>
-    private sealed class GatedCache(IDistributedCache inner) : IDistributedCache
-    {
-        private TaskCompletionSource? _gate;
-
-        public Action HoldNextHandoff()
-        {
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _gate = gate;
-            return () => gate.TrySetResult();
-        }
-
-        public byte[]? Get(string key) => inner.Get(key);
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => inner.GetAsync(key, token);
-
-        public void Refresh(string key) => inner.Refresh(key);
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => inner.RefreshAsync(key, token);
-
-        public void Remove(string key) => inner.Remove(key);
-
-        public Task RemoveAsync(string key, CancellationToken token = default) => inner.RemoveAsync(key, token);
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => inner.Set(key, value, options);
-
-        public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
-        {
-            if (key.StartsWith("Tether.CookieHandoff:", StringComparison.Ordinal) && Interlocked.Exchange(ref _gate, null) is { } gate)
-            {
-                await gate.Task;
-            }
-
-            await inner.SetAsync(key, value, options, token);
-        }
-    }
-
     private sealed class StoreClock(TimeProvider clock) : ISystemClock
     {
         public DateTimeOffset UtcNow => clock.GetUtcNow();
@@ -323,9 +284,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         public static async Task<Client> ConnectAsync(CoreTestApp app, CookieContainer? cookies = null, bool useHelper = false)
         {
             cookies ??= new CookieContainer();
-            var client = new Client(new HubConnectionBuilder()
-                .WithUrl(new Uri(app.BaseAddress, "/hubs/handoff"), options => options.Cookies = cookies)
-                .Build());
+            var client = new Client(app.NewHub(cookies, "/hubs/handoff"));
             if (useHelper)
             {
                 client._helper = client.Connection.UseTetherCookies(app.BaseAddress, cookies);

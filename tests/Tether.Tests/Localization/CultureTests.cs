@@ -112,8 +112,8 @@ public sealed class CultureTests : IAsyncLifetime
     {
         using var browser = _app.NewBrowser();
         await browser.GetAsync("/culture?culture=de-DE");
-        await using var german = await ConnectAsync(browser.Cookies);
-        await using var plain = await ConnectAsync(new CookieContainer());
+        await using var german = await _app.ConnectAsync(browser.Cookies, "/hubs/culture", "/billing");
+        await using var plain = await _app.ConnectAsync(hub: "/hubs/culture", location: "/billing");
 
         Assert.Equal("de-DE|de-DE", await german.InvokeAsync<string>(nameof(CultureHub.Culture)));
         Assert.Equal("en-US|en-US", await plain.InvokeAsync<string>(nameof(CultureHub.Culture)));
@@ -137,14 +137,5 @@ public sealed class CultureTests : IAsyncLifetime
         });
         Assert.True(outcome.HandlerRan);
         return seen;
-    }
-
-    private async Task<HubConnection> ConnectAsync(CookieContainer cookies)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "/hubs/culture").WithTetherLocation("/billing"), options => options.Cookies = cookies)
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -43,17 +43,6 @@ internal static class RedisNode
             });
         });
 
-    /// <summary>A real SignalR client of <paramref name="hub"/> on <paramref name="node"/>, with a browser's cookies.</summary>
-    public static async Task<HubConnection> ConnectAsync(CoreTestApp node, CookieContainer cookies, string hub = "/hubs/test", Action<HubConnection>? before = null)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(node.BaseAddress, hub), options => options.Cookies = cookies)
-            .Build();
-        before?.Invoke(connection);
-        await connection.StartAsync();
-        return connection;
-    }
-
     /// <summary>The binding cookie a negotiate on a node gave this browser.</summary>
     public static string Binding(CoreTestApp node, CookieContainer cookies)
         => cookies.GetCookies(node.BaseAddress)[CookieHandoff.BindingCookieName]?.Value

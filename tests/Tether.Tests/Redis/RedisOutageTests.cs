@@ -101,7 +101,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         using var browser = _a.NewBrowser();
         await browser.GetAsync("/signin?name=after-outage");
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies, before: connection => connection.OnSignedOut(() => told.TrySetResult()));
+        await using var hubOnB = await _b.ConnectAsync(browser.Cookies, before: connection => connection.OnSignedOut(() => told.TrySetResult()));
         Assert.Equal("after-outage", (await hubOnB.InvokeAsync<Tether.Tests.SignalR.Whoami>("Whoami")).User);
         await browser.GetAsync("/signout");
         await told.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -122,7 +122,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hub = await RetryAsync(async () =>
         {
-            var connection = await RedisNode.ConnectAsync(y, browser.Cookies, before: c => c.OnSignedOut(() => told.TrySetResult()));
+            var connection = await y.ConnectAsync(browser.Cookies, before: c => c.OnSignedOut(() => told.TrySetResult()));
             if ((await connection.InvokeAsync<Tether.Tests.SignalR.Whoami>("Whoami")).User != "late")
             {
                 await connection.DisposeAsync();
@@ -210,7 +210,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
             var writer = new Writer(node);
             using var http = new HttpClient(new HttpClientHandler { CookieContainer = writer._cookies }) { BaseAddress = node.BaseAddress };
             await http.GetStringAsync("/session/set?key=started&value=1");
-            writer._hub = await RedisNode.ConnectAsync(node, writer._cookies, before: connection => connection.Closed += _ =>
+            writer._hub = await node.ConnectAsync(writer._cookies, before: connection => connection.Closed += _ =>
             {
                 writer._closed = true;
                 return Task.CompletedTask;

@@ -24,7 +24,7 @@ public sealed class StoreRoundTripTests(RedisFixture redis)
         using var browser = node.NewBrowser();
         await browser.GetAsync("/signin?name=rita");
         await browser.GetAsync("/session/set?key=owner&value=rita");
-        await using var hub = await RedisNode.ConnectAsync(node, browser.Cookies);
+        await using var hub = await node.ConnectAsync(browser.Cookies);
         await hub.InvokeAsync<Whoami>("Whoami");
 
         await redis.Server.ResetStatsAsync();

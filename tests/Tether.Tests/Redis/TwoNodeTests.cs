@@ -33,7 +33,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
         using var browser = _a.NewBrowser();
         using var onB = OnNode(_b, browser.Cookies);
         await browser.GetAsync("/session/set?key=cart&value=1");
-        await using var hubOnA = await RedisNode.ConnectAsync(_a, browser.Cookies);
+        await using var hubOnA = await _a.ConnectAsync(browser.Cookies);
 
         await hubOnA.InvokeAsync("WriteSession", "owner", "written by an event on A");
         Assert.Equal("written by an event on A", await onB.GetStringAsync("/session/get?key=owner"));
@@ -50,7 +50,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
         await browser.GetAsync("/signin?name=nora");
 
         Assert.Equal("nora", await onB.GetStringAsync("/whoami"));
-        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies);
+        await using var hubOnB = await _b.ConnectAsync(browser.Cookies);
         Assert.Equal("nora", (await hubOnB.InvokeAsync<Whoami>("Whoami")).User);
     }
 
@@ -59,8 +59,8 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     {
         var cookies = new CookieContainer();
         var handoffs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnA = await RedisNode.ConnectAsync(_a, cookies, "/hubs/handoff",
-            connection => connection.On<string, string>("tether:cookies", (_, id) => handoffs.TrySetResult(id)));
+        await using var hubOnA = await _a.ConnectAsync(cookies, "/hubs/handoff",
+            before: connection => connection.On<string, string>("tether:cookies", (_, id) => handoffs.TrySetResult(id)));
         await hubOnA.InvokeAsync("SetCookie", "prefs", "dark");
         var id = await handoffs.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
@@ -84,7 +84,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
         await browser.GetAsync("/signin?name=omar");
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnB = await RedisNode.ConnectAsync(_b, browser.Cookies, before: connection =>
+        await using var hubOnB = await _b.ConnectAsync(browser.Cookies, before: connection =>
         {
             connection.OnSignedOut(() => told.TrySetResult());
             connection.Closed += _ =>
@@ -105,7 +105,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_hub_message_sent_on_one_node_reaches_a_client_connected_to_the_other()
     {
         var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        await using var hubOnB = await RedisNode.ConnectAsync(_b, new CookieContainer(),
+        await using var hubOnB = await _b.ConnectAsync(new CookieContainer(),
             before: connection => connection.On<string>("broadcast", text => received.Writer.TryWrite(text)));
 
         using var onA = _a.NewBrowser();
@@ -120,7 +120,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     {
         await using var otherApp = await RedisNode.StartAsync(redis.Server, "other-" + Guid.NewGuid().ToString("N"));
         var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        await using var hubOnB = await RedisNode.ConnectAsync(_b, new CookieContainer(),
+        await using var hubOnB = await _b.ConnectAsync(new CookieContainer(),
             before: connection => connection.On<string>("broadcast", text => received.Writer.TryWrite(text)));
         using var onA = _a.NewBrowser();
         await SubscribedAsync(onA, received.Reader);

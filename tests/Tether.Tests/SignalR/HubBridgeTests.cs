@@ -65,7 +65,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
         using var alice = _app.NewBrowser();
         await alice.GetAsync("/signin?name=alice");
         await alice.GetAsync("/session/set?key=owner&value=alice");
-        await using var connection = await ConnectAsync(alice.Cookies, "/shop?tab=cart");
+        await using var connection = await _app.ConnectAsync(alice.Cookies, location: "/shop?tab=cart");
 
         var me = await connection.InvokeAsync<Whoami>("Whoami");
         Assert.Equal("alice", me.User);
@@ -85,7 +85,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
         using var gina = _app.NewBrowser();
         await gina.GetAsync("/signin?name=gina");
         await gina.GetAsync("/session/set?key=owner&value=gina");
-        var connection = await ConnectAsync(gina.Cookies, "/live");
+        var connection = await _app.ConnectAsync(gina.Cookies, location: "/live");
 
         // StartAsync returns at the handshake, before OnConnectedAsync; calls are dispatched only after it ran.
         await connection.InvokeAsync<Whoami>("Whoami");
@@ -97,7 +97,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task The_page_location_the_client_sends_reaches_Request_Path_and_Query()
     {
-        await using var connection = await ConnectAsync(new CookieContainer(), "/shop/cart?x=1");
+        await using var connection = await _app.ConnectAsync(location: "/shop/cart?x=1");
         var first = await connection.InvokeAsync<Whoami>("Whoami");
         Assert.Equal("/shop/cart", first.Path);
         Assert.Equal("?x=1", first.QueryString());
@@ -115,7 +115,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [InlineData("javascript:alert(1)")]
     public async Task Calls_at_a_location_tether_rejects_are_refused_until_the_client_reports_a_path_on_this_app(string location)
     {
-        await using var connection = await ConnectAsync(new CookieContainer(), "/fine");
+        await using var connection = await _app.ConnectAsync(location: "/fine");
         Assert.Equal("/fine", (await connection.InvokeAsync<Whoami>("Whoami")).Path);
 
         // Running the call at "/" instead would skip whatever the app's event middleware checks for the page's own path.
@@ -133,7 +133,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_opened_at_a_location_tether_rejects_is_closed()
     {
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(_app.BaseAddress, "/hubs/test").WithTetherLocation("https://evil.example/x")).Build();
+        var connection = _app.NewHub(location: "https://evil.example/x");
         var closed = new TaskCompletionSource();
         connection.Closed += _ =>
         {
@@ -158,7 +158,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     public async Task Without_a_reported_location_calls_see_the_hub_path_and_its_query_but_no_transport_secrets()
     {
         // SignalR puts its connection token (id) and a browser's bearer token (access_token) in the socket's query string.
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(_app.BaseAddress, "/hubs/test?tenant=acme&access_token=bearer-secret")).Build();
+        var connection = _app.NewHub(hub: "/hubs/test?tenant=acme&access_token=bearer-secret");
         await connection.StartAsync();
         await using (connection)
         {
@@ -173,7 +173,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     {
         using var kim = _app.NewBrowser();
         await kim.GetAsync("/signin?name=kim&role=admin");
-        await using var connection = await ConnectAsync(kim.Cookies);
+        await using var connection = await _app.ConnectAsync(kim.Cookies);
         Assert.Equal("secret for kim", await connection.InvokeAsync<string>("Secret"));
 
         _revoked["kim"] = "signed-out";
@@ -194,7 +194,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     {
         using var lee = _app.NewBrowser();
         await lee.GetAsync("/signin?name=lee&role=admin");
-        await using var connection = await ConnectAsync(lee.Cookies);
+        await using var connection = await _app.ConnectAsync(lee.Cookies);
         Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
 
         _revoked["lee"] = "demoted";
@@ -212,7 +212,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
         var cookies = new CookieContainer();
         var real = bob.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
         cookies.Add(_app.BaseAddress, new Cookie(".AspNetCore.Cookies", real[..^3] + (real[^3] == 'x' ? 'y' : 'x') + real[^2..]));
-        await using var connection = await ConnectAsync(cookies);
+        await using var connection = await _app.ConnectAsync(cookies);
 
         Assert.Null((await connection.InvokeAsync<Whoami>("Whoami")).User);
         // The connect-time user was anonymous too, so SignalR's own check refuses first ("unauthorized").
@@ -229,7 +229,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     {
         using var carol = _app.NewBrowser();
         await carol.GetAsync("/signin?name=carol&role=admin");
-        await using var connection = await ConnectAsync(carol.Cookies);
+        await using var connection = await _app.ConnectAsync(carol.Cookies);
         Assert.Equal("secret for carol", await connection.InvokeAsync<string>("Secret"));
         Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
 
@@ -249,7 +249,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     {
         using var dave = _app.NewBrowser();
         await dave.GetAsync("/signin?name=dave");
-        await using var connection = await ConnectAsync(dave.Cookies);
+        await using var connection = await _app.ConnectAsync(dave.Cookies);
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
         Assert.Matches("denied|unauthorized", denied.Message);
@@ -268,7 +268,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
             await browser.GetAsync($"/session/set?key=owner&value={user}");
             for (var i = 0; i < 50; i++)
             {
-                connections.Add((user, await ConnectAsync(browser.Cookies, $"/{user}?i={i}")));
+                connections.Add((user, await _app.ConnectAsync(browser.Cookies, location: $"/{user}?i={i}")));
             }
         }
 
@@ -348,17 +348,6 @@ public sealed class HubBridgeTests : IAsyncLifetime
         }
 
         return socket.HttpStatusCode;
-    }
-
-    private async Task<HubConnection> ConnectAsync(CookieContainer cookies, string? location = null)
-    {
-        var url = new Uri(_app.BaseAddress, "/hubs/test");
-        url = location is null ? url : url.WithTetherLocation(location);
-        var connection = new HubConnectionBuilder()
-            .WithUrl(url, options => options.Cookies = cookies)
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 }
 

@@ -52,10 +52,7 @@ public sealed class HubRegistrationTests
             },
             map: app => app.MapHub<TestHub>("/hubs/test"));
 
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.BaseAddress, "/hubs/test").WithTetherLocation("/once"), options => options.Cookies = new CookieContainer())
-            .Build();
-        await connection.StartAsync();
+        var connection = await app.ConnectAsync(location: "/once");
         await using (connection)
         {
             await connection.InvokeAsync<Whoami>("Whoami");

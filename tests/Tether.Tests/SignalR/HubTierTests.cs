@@ -44,7 +44,7 @@ public sealed class HubTierTests : IAsyncLifetime
     {
         using var browser = _app.NewBrowser();
         await browser.GetAsync("/signin?name=fern");
-        await using var hub = await ConnectAsync(browser.Cookies);
+        await using var hub = await _app.ConnectAsync(browser.Cookies, "/hubs/tiers");
 
         Assert.Equal("fern with middleware", await hub.InvokeAsync<string>("Seen"));
         Assert.Equal("fern without middleware", await hub.InvokeAsync<string>("Lean"));
@@ -59,7 +59,7 @@ public sealed class HubTierTests : IAsyncLifetime
     {
         using var browser = _app.NewBrowser();
         await browser.GetAsync("/signin?name=gil");
-        await using var hub = await ConnectAsync(browser.Cookies);
+        await using var hub = await _app.ConnectAsync(browser.Cookies, "/hubs/tiers");
         Assert.Equal("gil without middleware", await hub.InvokeAsync<string>("HotSecret"));
 
         _signedOut["gil"] = true;
@@ -73,21 +73,12 @@ public sealed class HubTierTests : IAsyncLifetime
     {
         using var browser = _app.NewBrowser();
         await browser.GetAsync("/signin?name=hal");
-        await using var secure = await ConnectAsync(browser.Cookies, "/hubs/tiers-secure");
+        await using var secure = await _app.ConnectAsync(browser.Cookies, "/hubs/tiers-secure");
 
         // The hub class says nothing, its endpoint does (RequireAuthorization()): the call is auth-only, not unbridged.
         Assert.Equal("hal without middleware", await secure.InvokeAsync<string>("Hot"));
 
         _signedOut["hal"] = true;
         Assert.Equal("anonymous without middleware", await secure.InvokeAsync<string>("Hot"));
-    }
-
-    private async Task<HubConnection> ConnectAsync(CookieContainer cookies, string path = "/hubs/tiers")
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, path), options => options.Cookies = cookies)
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 }

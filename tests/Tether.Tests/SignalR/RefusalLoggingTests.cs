@@ -27,11 +27,13 @@ public sealed class RefusalLoggingTests : IDisposable
 
     public void Dispose() => _provider.Dispose();
 
+    // A connection opened at a page the event pipeline refuses is closed (its OnConnectedAsync is refused): each test's
+    // client connects at an open page, then moves.
     [Fact]
     public async Task A_refused_call_fails_on_the_client_with_tethers_message_and_signalr_logs_it_at_error_level_as_event_8()
     {
         await using var app = await StartAsync(documentedFilter: false);
-        await using var connection = await ConnectAsync(app, "/open");
+        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
         await connection.SetLocationAsync("/closed");
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Ping)));
@@ -49,7 +51,7 @@ public sealed class RefusalLoggingTests : IDisposable
     public async Task With_the_documented_filter_refused_calls_still_fail_on_the_client_but_leave_no_error_and_tethers_own_lines_stay()
     {
         await using var app = await StartAsync(documentedFilter: true);
-        await using var connection = await ConnectAsync(app, "/open");
+        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
         await connection.SetLocationAsync("/closed");
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Ping)));
@@ -70,7 +72,7 @@ public sealed class RefusalLoggingTests : IDisposable
     public async Task The_documented_filter_also_hides_a_hub_methods_own_exception_which_the_documented_error_filter_logs_again()
     {
         await using var app = await StartAsync(documentedFilter: true, errorFilter: true);
-        await using var connection = await ConnectAsync(app, "/open");
+        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
 
         await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Fail)));
         await connection.SetLocationAsync("/closed");
@@ -117,17 +119,6 @@ public sealed class RefusalLoggingTests : IDisposable
                 }).AddTether();
             },
             map: app => app.MapHub<RefusalHub>("/hubs/refusal"));
-    }
-
-    // A connection opened at a page the event pipeline refuses is closed (its OnConnectedAsync is refused): the client
-    // connects at an open page, then moves.
-    private static async Task<HubConnection> ConnectAsync(CoreTestApp app, string location)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(app.BaseAddress, "/hubs/refusal").WithTetherLocation(location), options => options.Cookies = new CookieContainer())
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 }
 
