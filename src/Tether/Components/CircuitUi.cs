@@ -17,10 +17,14 @@ namespace Tether.Components;
 internal sealed class CircuitUi(CircuitUser user, AppStateTracker states, NavigationManager navigation)
 {
     /// <summary>Shows the user and the state of an event in progress (its context).</summary>
+    /// <remarks>
+    /// The snapshots first, then Blazor's authentication state: whatever re-renders on the auth state's change (an
+    /// <c>AuthorizeView</c>, an app's handler of <c>AuthenticationStateChanged</c>) already reads the new snapshots.
+    /// </remarks>
     public void ShowEvent(HttpContext context)
     {
-        user.SetUser(context.User);
         states.Refresh(context);
+        user.SetUser(context.User);
     }
 
     /// <summary>Sets Blazor's authentication state to <paramref name="principal"/>, when it is another user.</summary>
