@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Microsoft.Playwright;
 
 namespace Tether.BrowserTests;
 

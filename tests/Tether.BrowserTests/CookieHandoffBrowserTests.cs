@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
-using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 

@@ -1,7 +1,3 @@
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
-using static Tether.BrowserTests.ShopSteps;
-
 namespace Tether.BrowserTests;
 
 /// <summary>

@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
-using static Tether.BrowserTests.ShopSteps;
 
 namespace Tether.BrowserTests;
 

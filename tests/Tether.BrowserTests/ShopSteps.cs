@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Microsoft.Playwright;
-using static Microsoft.Playwright.Assertions;
 
 namespace Tether.BrowserTests;
 

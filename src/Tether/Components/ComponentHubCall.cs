@@ -8,7 +8,7 @@ namespace Tether.Components;
 /// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
 /// </summary>
 /// <remarks>Concurrency: immutable; each async flow sees its own <see cref="Current"/>.</remarks>
-internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection, string? callId = null, string? dotNetMethod = null)
+internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection, IReadOnlyList<object?>? arguments = null)
 {
     private static readonly AsyncLocal<ComponentHubCall?> s_current = new();
 
@@ -28,10 +28,14 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
     /// The id the browser awaits the result of a <c>BeginInvokeDotNetFromJS</c> under, or <see langword="null"/> when it
     /// awaits none. A refused call must still be completed under it, or the page keeps it pending for good.
     /// </summary>
-    public string? CallId { get; } = callId;
+    public string? CallId => IsDotNetCall && arguments is [string callId, ..] ? callId : null;
 
     /// <summary>The JS-invokable identifier a <c>BeginInvokeDotNetFromJS</c> calls.</summary>
-    public string? DotNetMethod { get; } = dotNetMethod;
+    public string? DotNetMethod => IsDotNetCall && arguments is [_, _, string method, ..] ? method : null;
+
+    // BeginInvokeDotNetFromJS(string callId, string assemblyName, string methodIdentifier, long dotNetObjectId, string
+    // argsJson): the hub call's own argument list is kept, not copies of its parts, so a call costs one reference more.
+    private bool IsDotNetCall => HubMethod is "BeginInvokeDotNetFromJS";
 
     /// <summary>
     /// Activities that run no app code of their own: render acknowledgements, replies to JS calls the server made

@@ -16,13 +16,8 @@ internal sealed class ComponentHubCallFilter : IHubFilter
     {
         if (invocationContext.Hub.GetType().FullName == ComponentHubTypeName)
         {
-            var arguments = invocationContext.HubMethodArguments;
-
-            // BeginInvokeDotNetFromJS(string callId, string assemblyName, string methodIdentifier, long dotNetObjectId, string argsJson)
-            var (callId, dotNetMethod) = invocationContext.HubMethodName == "BeginInvokeDotNetFromJS" && arguments.Count >= 3
-                ? (arguments[0] as string, arguments[2] as string)
-                : (null, null);
-            ComponentHubCall.Current = new ComponentHubCall(invocationContext.HubMethodName, invocationContext.Context.GetHttpContext(), callId, dotNetMethod);
+            ComponentHubCall.Current = new ComponentHubCall(
+                invocationContext.HubMethodName, invocationContext.Context.GetHttpContext(), invocationContext.HubMethodArguments);
         }
 
         return next(invocationContext);

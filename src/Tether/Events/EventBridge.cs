@@ -45,7 +45,7 @@ internal sealed class EventBridge(
         EventTier tier = EventTier.Full)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Run(origin, request, connection, new BridgedHandler(handler, null), requestServices, tier, cancellationToken);
+        return Run(origin, request, connection, handler, requestServices, tier, cancellationToken);
     }
 
     /// <summary>
@@ -64,14 +64,14 @@ internal sealed class EventBridge(
         EventTier tier = EventTier.Full)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Run(origin, request, connection, new BridgedHandler(null, handler), requestServices, tier, cancellationToken);
+        return Run(origin, request, connection, handler, requestServices, tier, cancellationToken);
     }
 
     private Task<EventOutcome> Run(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
-        BridgedHandler handler,
+        Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
         CancellationToken cancellationToken)
@@ -89,7 +89,7 @@ internal sealed class EventBridge(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
-        BridgedHandler handler,
+        Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
         CancellationToken cancellationToken)
@@ -114,7 +114,7 @@ internal sealed class EventBridge(
         EventOrigin origin,
         EventRequest request,
         ConnectionState? connection,
-        BridgedHandler handler,
+        Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
         CancellationToken cancellationToken)

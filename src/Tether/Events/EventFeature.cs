@@ -5,12 +5,17 @@ namespace Tether.Events;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// </summary>
-internal sealed class EventFeature(BridgedHandler handler, ConnectionState? connection)
+internal sealed class EventFeature(Delegate handler, ConnectionState? connection)
 {
     /// <summary>The connection the event belongs to, if any.</summary>
     public ConnectionState? Connection { get; } = connection;
 
-    public BridgedHandler Handler { get; } = handler;
+    /// <summary>
+    /// The event's handler: a <see cref="Func{HttpContext, Task}"/> that runs the event, or a
+    /// <c>Func&lt;HttpContext, Task&lt;EventOutcome?&gt;&gt;</c> that returns its verdict (an adapter's check that may refuse it
+    /// in place of running it). One reference, so an event's feature costs no more than with one kind of handler.
+    /// </summary>
+    public Delegate Handler { get; } = handler;
 
     /// <summary>
     /// <see cref="EventTier.AuthOnly"/> skips the app's event middleware (the pipeline forks after authentication);
@@ -27,9 +32,3 @@ internal sealed class EventFeature(BridgedHandler handler, ConnectionState? conn
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }
 }
-
-/// <summary>
-/// An event's handler: one that runs the event, or one that returns its verdict (an adapter's check that may refuse it
-/// in place of running it). One of the two is set.
-/// </summary>
-internal readonly record struct BridgedHandler(Func<HttpContext, Task>? Run, Func<HttpContext, Task<EventOutcome?>>? Decide);

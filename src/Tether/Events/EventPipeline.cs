@@ -109,13 +109,13 @@ internal sealed class EventPipeline
         observation?.HandlerStarting();
         try
         {
-            if (feature.Handler.Run is { } run)
+            if (feature.Handler is Func<HttpContext, Task<EventOutcome?>> decide)
             {
-                await run(context);
+                feature.Refusal = await decide(context);
             }
             else
             {
-                feature.Refusal = await feature.Handler.Decide!(context);
+                await ((Func<HttpContext, Task>)feature.Handler)(context);
             }
         }
         catch (Exception ex)

@@ -1,16 +1,7 @@
-using System.Net;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tether.Authentication;
-using Tether.Events;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
 using static Tether.Ambient;
 
 namespace Tether.Tests.Authentication;

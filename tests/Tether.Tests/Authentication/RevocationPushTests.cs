@@ -1,8 +1,3 @@
-using System.Net;
-using Microsoft.AspNetCore.SignalR.Client;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
-
 namespace Tether.Tests.Authentication;
 
 public sealed class RevocationPushTests

@@ -1,15 +1,5 @@
-using System.Net;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
-using Tether.Events;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Authentication;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Tether.Components;
 
 namespace Tether.Tests.Components;
@@ -29,9 +28,9 @@ public sealed class CircuitEventPolicyTests
     public void The_pages_report_of_its_location_is_passive_and_other_js_calls_are_page_events()
     {
         Assert.Equal(CircuitActivityKind.Passive, CircuitEventPolicy.KindOf(
-            new ComponentHubCall("BeginInvokeDotNetFromJS", null, "1", CircuitLocation.ReportMethod)));
+            new ComponentHubCall("BeginInvokeDotNetFromJS", null, ["1", null, CircuitLocation.ReportMethod, 1L, "[]"])));
         Assert.Equal(CircuitActivityKind.PageEvent, CircuitEventPolicy.KindOf(
-            new ComponentHubCall("BeginInvokeDotNetFromJS", null, "1", "DispatchEventAsync")));
+            new ComponentHubCall("BeginInvokeDotNetFromJS", null, ["1", null, "DispatchEventAsync", 1L, "[]"])));
         Assert.Equal(CircuitActivityKind.PageEvent, CircuitEventPolicy.KindOf(new ComponentHubCall("DispatchBrowserEvent", null)));
     }
 

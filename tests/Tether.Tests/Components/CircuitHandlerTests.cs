@@ -1,17 +1,11 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.JSInterop;
 using Tether.Components;
 using Tether.Tests.Authentication;
-using Tether.Tests.Events;
 
 namespace Tether.Tests.Components;
 

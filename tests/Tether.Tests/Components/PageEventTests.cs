@@ -1,15 +1,7 @@
-using System.Collections.Concurrent;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.JSInterop;
-using Tether.Events;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
 using static Tether.Tests.Components.CircuitHandlerTests;
 
 namespace Tether.Tests.Components;

@@ -1,12 +1,7 @@
 using System.Diagnostics.Metrics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
-using Tether.Events;
-using Tether.Tests.Events;
 using static Tether.Ambient;
 
 namespace Tether.Tests.Diagnostics;

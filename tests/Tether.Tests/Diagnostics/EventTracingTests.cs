@@ -1,12 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Tether.Diagnostics;
-using Tether.Events;
-using Tether.Tests.Events;
 using Tether.Tests.Localization;
 using static Tether.Ambient;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Tether.Events;
 using static Tether.Ambient;
 
 namespace Tether.Tests.Events;

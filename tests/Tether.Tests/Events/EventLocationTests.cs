@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Tether.Events;
-
 namespace Tether.Tests.Events;
 
 public class EventLocationTests

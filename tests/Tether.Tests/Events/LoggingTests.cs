@@ -1,12 +1,4 @@
-using System.Net;
 using System.Reflection;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
-using Tether.Events;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Events;
 

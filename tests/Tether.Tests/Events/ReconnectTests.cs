@@ -1,6 +1,3 @@
-using Tether.Events;
-using Tether.Tests.SignalR;
-
 namespace Tether.Tests.Events;
 
 public sealed class ReconnectTests : IAsyncLifetime

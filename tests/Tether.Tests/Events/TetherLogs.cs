@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Testing;
-
 namespace Tether.Tests.Events;
 
 /// <summary>Reads what Tether logged from a <see cref="FakeLogCollector"/>: its own records, by event name and scope.</summary>

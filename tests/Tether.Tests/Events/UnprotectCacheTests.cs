@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.Extensions.DependencyInjection;
-using Tether.Events;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Events;
 

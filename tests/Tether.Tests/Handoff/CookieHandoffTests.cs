@@ -1,15 +1,7 @@
-using System.Net;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Internal;
-using Microsoft.Extensions.Options;
 using Tether.Handoff;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Handoff;
 

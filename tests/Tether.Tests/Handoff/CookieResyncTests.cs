@@ -1,8 +1,4 @@
-using System.Net;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Tether.Handoff;
-using Tether.Tests.Events;
 
 namespace Tether.Tests.Handoff;
 

@@ -1,6 +1,3 @@
-using Tether.Events;
-using Tether.Tests.SignalR;
-
 namespace Tether.Tests.Handoff;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Tether.Tests.Redis;

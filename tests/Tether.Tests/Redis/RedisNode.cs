@@ -1,14 +1,7 @@
-using System.Net;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Tether.Handoff;
-using Tether.Tests.Events;
 using Tether.Tests.Handoff;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Redis;
 

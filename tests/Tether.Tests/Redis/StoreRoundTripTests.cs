@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.SignalR.Client;
-using Tether.Tests.SignalR;
-
 namespace Tether.Tests.Redis;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Net;
-using Microsoft.AspNetCore.SignalR.Client;
 using Tether.Handoff;
-using Tether.Tests.Events;
-using Tether.Tests.SignalR;
 
 namespace Tether.Tests.Redis;
 

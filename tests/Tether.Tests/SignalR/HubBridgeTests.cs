@@ -1,12 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Net.WebSockets;
-using System.Security.Claims;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Tether.Tests.Events;
 
 namespace Tether.Tests.SignalR;
 

@@ -1,9 +1,3 @@
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Tether.Tests.Events;
-
 namespace Tether.Tests.SignalR;
 
 public sealed class HubRegistrationTests
