@@ -35,7 +35,7 @@ public class CookieHandoffBenchmarks
         var handshake = new DefaultHttpContext();
         handshake.Request.Scheme = "https";
         handshake.Request.Host = new HostString("shop.example");
-        handshake.Request.Headers.Cookie = CookieHandoff.SecureBindingCookieName + "=bench-binding";
+        handshake.Request.Headers.Cookie = BindingCookie.SecureName + "=bench-binding";
         var bound = EventRequest.FromHttpContext(handshake, "/search?q=shoe");
         var handoff = _withHandoff.App.Services.GetRequiredService<CookieHandoff>();
         _withHandoff.Connection.AttachCookieDelivery(handoff.CreateChannel(bound, (_, _) =>

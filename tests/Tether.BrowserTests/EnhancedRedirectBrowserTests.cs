@@ -23,10 +23,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
 
         // A sign-out in another tab: the profile's circuit re-checks at once, at /profile, where the Shop's event guard
         // sends anonymous users to sign in. Run at /culture, the guard would not fire and the page would stay.
-        var other = await shop.NewPageAsync(context);
-        await other.GotoAsync("/");
-        await other.ClickAsync("#sign-out");
-        await Expect(other.Locator("#sign-in")).ToBeVisibleAsync();
+        await shop.SignOutInAnotherTabAsync(context);
         await Expect(profile).ToHaveURLAsync(shop.BaseUrl + "/account/login?returnUrl=%2Fprofile");
         await context.CloseAsync();
     }

@@ -24,9 +24,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
         await WaitInteractiveAsync(adminBilling);
         await Expect(adminBilling.Locator("#billing-auth")).ToHaveTextAsync(Admin);
 
-        var signOut = await shop.NewPageAsync(customer);
-        await signOut.GotoAsync("/");
-        await signOut.ClickAsync("#sign-out");
+        await shop.SignOutInAnotherTabAsync(customer);
 
         // Blazor's own auth state (AuthorizeView) and the AppState snapshot both follow, with no click.
         await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync("signed out");
@@ -115,9 +113,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
         await Expect(oldTab.Locator("#billing-status")).ToHaveTextAsync("none");
 
         // Another tab of the same browser: the customer signs out, the admin signs in and pays.
-        var tab = await shop.NewPageAsync(browser);
-        await tab.GotoAsync("/");
-        await tab.ClickAsync("#sign-out");
+        var tab = await shop.SignOutInAnotherTabAsync(browser);
         await shop.SignInAsync(tab, Admin, "Admin#2026", "/billing");
         await WaitInteractiveAsync(tab);
         await tab.ClickAsync("#pay");

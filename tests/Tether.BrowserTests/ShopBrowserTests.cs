@@ -136,10 +136,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await OpenInteractiveAsync(first, "/profile");
         await Expect(first.Locator("#profile-cart")).ToHaveTextAsync("Merino socks");
 
-        var second = await shop.NewPageAsync(context);
-        await second.GotoAsync("/");
-        await second.ClickAsync("#sign-out");
-        await Expect(second.Locator("#sign-in")).ToBeVisibleAsync();
+        await shop.SignOutInAnotherTabAsync(context);
 
         // The first tab's circuit still holds the handshake's cookie, whose ticket has not expired. The sign-out revoked
         // it on the server: with no click, the circuit re-checks, the profile's event guard sends it to sign in.

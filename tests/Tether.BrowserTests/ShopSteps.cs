@@ -21,6 +21,16 @@ internal static class ShopSteps
         }
     }
 
+    /// <summary>Signs out in another tab of <paramref name="browser"/> (the header's sign-out form) and returns that tab.</summary>
+    public static async Task<IPage> SignOutInAnotherTabAsync(this ShopFixture shop, IBrowserContext browser)
+    {
+        var tab = await shop.NewPageAsync(browser);
+        await tab.GotoAsync("/");
+        await tab.ClickAsync("#sign-out");
+        await Expect(tab.Locator("#sign-in")).ToBeVisibleAsync();
+        return tab;
+    }
+
     public static async Task OpenInteractiveAsync(IPage page, string url)
     {
         await page.GotoAsync(url);

@@ -110,8 +110,7 @@ internal sealed partial class CircuitConnection : IDisposable
         Volatile.Write(ref _handshake, handshake);
     }
 
-    private string? ResyncBinding() => Handshake is { } handshake
-        && handshake.Cookies.TryGetValue(CookieHandoff.BindingCookieNameFor(handshake.Scheme), out var binding) ? binding : null;
+    private string? ResyncBinding() => Handshake is { } handshake ? BindingCookie.ValueOf(handshake) : null;
 
     // On the resync request's thread: the circuit takes it up at its next activity, on its own dispatcher.
     private void OnResync(HttpContext request) => Volatile.Write(ref _pendingResync, EventRequest.FromHttpContext(request, null, _options));

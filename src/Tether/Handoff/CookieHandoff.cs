@@ -24,24 +24,12 @@ namespace Tether.Handoff;
 /// </para>
 /// <para>Concurrency: no mutable state (the fields are set once, in the constructor); any thread may call it.</para>
 /// </remarks>
-internal sealed class CookieHandoff(CookieHandoffStore store, CookieRedemptionEndpoint redemption, IOptions<TetherOptions> options)
+internal sealed class CookieHandoff(CookieHandoffStore store, IOptions<TetherOptions> options)
 {
-    /// <inheritdoc cref="BindingCookie.SecureName"/>
-    public const string SecureBindingCookieName = BindingCookie.SecureName;
-
-    /// <inheritdoc cref="BindingCookie.Name"/>
-    public const string BindingCookieName = BindingCookie.Name;
-
     private readonly PathString _path = options.Value.CookieHandoffPath;
 
     /// <summary>Whether cookies can be handed off: a path is configured and a store is registered.</summary>
     public bool Enabled => store.Enabled;
-
-    /// <inheritdoc cref="BindingCookie.NameFor"/>
-    public static string BindingCookieNameFor(string scheme) => BindingCookie.NameFor(scheme);
-
-    /// <inheritdoc cref="BindingCookie.Hash"/>
-    public static byte[]? BindingHash(string? value) => BindingCookie.Hash(value);
 
     /// <inheritdoc cref="CookieHandoffStore.WarnIfNoStore"/>
     public void WarnIfNoStore() => store.WarnIfNoStore();
@@ -62,10 +50,4 @@ internal sealed class CookieHandoff(CookieHandoffStore store, CookieRedemptionEn
             BindingCookie.Ensure(context);
         }
     }
-
-    /// <inheritdoc cref="CookieHandoffStore.StoreAsync"/>
-    public Task<string> StoreAsync(byte[] binding, string[] setCookies, long expires) => store.StoreAsync(binding, setCookies, expires);
-
-    /// <inheritdoc cref="CookieRedemptionEndpoint.InvokeAsync"/>
-    public Task RedeemAsync(HttpContext context) => redemption.InvokeAsync(context);
 }

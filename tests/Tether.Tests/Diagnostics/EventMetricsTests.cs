@@ -153,9 +153,9 @@ public sealed class EventMetricsTests : IAsyncLifetime
         listeners.Dispatch(new Tether.Authentication.SignInRevocation(null, "ada"));
         Assert.Equal(2, pushed.GetMeasurementSnapshot().Sum(m => m.Value));
 
-        var handoff = _app.App.Services.GetRequiredService<Tether.Handoff.CookieHandoff>();
+        var store = _app.App.Services.GetRequiredService<Tether.Handoff.CookieHandoffStore>();
         const string Binding = "binding-cookie-value";
-        var id = await handoff.StoreAsync(Tether.Handoff.CookieHandoff.BindingHash(Binding)!, ["a=1; path=/"], DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks);
+        var id = await store.StoreAsync(Tether.Handoff.BindingCookie.Hash(Binding)!, ["a=1; path=/"], DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks);
         Assert.Equal(1, issued.GetMeasurementSnapshot().Sum(m => m.Value));
 
         var redemption = new DefaultHttpContext();
@@ -163,10 +163,10 @@ public sealed class EventMetricsTests : IAsyncLifetime
         redemption.Request.Scheme = "http";
         redemption.Request.Host = new HostString("127.0.0.1:5000");
         redemption.Request.Headers.Origin = "http://127.0.0.1:5000";
-        redemption.Request.Headers.Cookie = Tether.Handoff.CookieHandoff.BindingCookieName + "=" + Binding;
+        redemption.Request.Headers.Cookie = Tether.Handoff.BindingCookie.Name + "=" + Binding;
         redemption.Request.ContentType = "application/x-www-form-urlencoded";
         redemption.Request.Body = new MemoryStream(System.Text.Encoding.ASCII.GetBytes("id=" + id));
-        await handoff.RedeemAsync(redemption);
+        await _app.App.Services.GetRequiredService<Tether.Handoff.CookieRedemptionEndpoint>().InvokeAsync(redemption);
 
         Assert.Equal(StatusCodes.Status204NoContent, redemption.Response.StatusCode);
         Assert.Equal(1, redeemed.GetMeasurementSnapshot().Sum(m => m.Value));

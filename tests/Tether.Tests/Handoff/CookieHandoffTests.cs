@@ -137,7 +137,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
 
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _app.BaseAddress };
         using var get = new HttpRequestMessage(HttpMethod.Get, Path + "?id=" + id);
-        get.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + client.Binding);
+        get.Headers.Add("Cookie", BindingCookie.Name + "=" + client.Binding);
         using var getResponse = await http.SendAsync(get);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, getResponse.StatusCode);
         Assert.Empty(SetCookies(getResponse));
@@ -214,15 +214,15 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _app.BaseAddress };
         using var first = await http.PostAsync("/hubs/handoff/negotiate?negotiateVersion=1", null);
         first.EnsureSuccessStatusCode();
-        var cookie = Assert.Single(SetCookies(first), c => c.StartsWith(CookieHandoff.BindingCookieName + "=", StringComparison.Ordinal));
+        var cookie = Assert.Single(SetCookies(first), c => c.StartsWith(BindingCookie.Name + "=", StringComparison.Ordinal));
         Assert.Contains("; path=/", cookie, StringComparison.Ordinal);
         Assert.Contains("; samesite=strict", cookie, StringComparison.Ordinal);
         Assert.Contains("; httponly", cookie, StringComparison.Ordinal);
-        var value = cookie[(CookieHandoff.BindingCookieName.Length + 1)..cookie.IndexOf(';', StringComparison.Ordinal)];
+        var value = cookie[(BindingCookie.Name.Length + 1)..cookie.IndexOf(';', StringComparison.Ordinal)];
         Assert.True(value.Length >= 22, "at least 128 random bits");
 
         using var again = new HttpRequestMessage(HttpMethod.Post, "/hubs/handoff/negotiate?negotiateVersion=1");
-        again.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + value);
+        again.Headers.Add("Cookie", BindingCookie.Name + "=" + value);
         using var second = await http.SendAsync(again);
         second.EnsureSuccessStatusCode();
         Assert.Empty(SetCookies(second));
@@ -241,7 +241,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         request.Headers.Add("Origin", origin == "" ? _app.BaseAddress.GetLeftPart(UriPartial.Authority) : origin);
         if (binding is not null)
         {
-            request.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + binding);
+            request.Headers.Add("Cookie", BindingCookie.Name + "=" + binding);
         }
 
         return await http.SendAsync(request);
@@ -287,7 +287,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
             }
 
             await client.Connection.StartAsync();
-            client.Binding = cookies.GetCookies(app.BaseAddress)[CookieHandoff.BindingCookieName]?.Value
+            client.Binding = cookies.GetCookies(app.BaseAddress)[BindingCookie.Name]?.Value
                 ?? throw new InvalidOperationException("The negotiate response set no binding cookie.");
             return client;
         }

@@ -45,7 +45,7 @@ public sealed class CookieResyncTests : IAsyncLifetime
         };
         request.Headers.Add("Origin", origin ?? _app.BaseAddress.GetLeftPart(UriPartial.Authority));
         request.Headers.Add("Cookie", "culture=" + Uri.EscapeDataString("c=fr-FR|uic=fr-FR")
-            + (binding is null ? string.Empty : "; " + CookieHandoff.BindingCookieName + "=" + binding));
+            + (binding is null ? string.Empty : "; " + BindingCookie.Name + "=" + binding));
         return await http.SendAsync(request);
     }
 }

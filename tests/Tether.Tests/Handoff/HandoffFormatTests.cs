@@ -25,7 +25,7 @@ public sealed class HandoffFormatTests : IAsyncLifetime
     {
         var expires = DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks;
         string[] cookies = ["a=1; path=/", "b=" + new string('é', 100) + "; path=/; httponly"];
-        var id = await _app.App.Services.GetRequiredService<CookieHandoff>().StoreAsync(SHA256.HashData(Encoding.UTF8.GetBytes(Binding)), cookies, expires);
+        var id = await _app.App.Services.GetRequiredService<CookieHandoffStore>().StoreAsync(SHA256.HashData(Encoding.UTF8.GetBytes(Binding)), cookies, expires);
 
         Assert.Equal(43, id.Length);
         Assert.Equal(VersionOne(expires, cookies), _app.Cache.Get(KeyOf(id)));
@@ -46,10 +46,10 @@ public sealed class HandoffFormatTests : IAsyncLifetime
         redemption.Request.Scheme = "http";
         redemption.Request.Host = new HostString("127.0.0.1:5000");
         redemption.Request.Headers.Origin = "http://127.0.0.1:5000";
-        redemption.Request.Headers.Cookie = CookieHandoff.BindingCookieName + "=" + Binding;
+        redemption.Request.Headers.Cookie = BindingCookie.Name + "=" + Binding;
         redemption.Request.ContentType = "application/x-www-form-urlencoded";
         redemption.Request.Body = new MemoryStream(Encoding.ASCII.GetBytes("id=" + id));
-        await _app.App.Services.GetRequiredService<CookieHandoff>().RedeemAsync(redemption);
+        await _app.App.Services.GetRequiredService<CookieRedemptionEndpoint>().InvokeAsync(redemption);
 
         Assert.Equal(StatusCodes.Status204NoContent, redemption.Response.StatusCode);
         Assert.Equal(cookies, redemption.Response.Headers.SetCookie.ToArray());

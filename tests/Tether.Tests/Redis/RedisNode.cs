@@ -38,6 +38,6 @@ internal static class RedisNode
 
     /// <summary>The binding cookie a negotiate on a node gave this browser.</summary>
     public static string Binding(CoreTestApp node, CookieContainer cookies)
-        => cookies.GetCookies(node.BaseAddress)[CookieHandoff.BindingCookieName]?.Value
+        => cookies.GetCookies(node.BaseAddress)[BindingCookie.Name]?.Value
             ?? throw new InvalidOperationException("The negotiate response set no binding cookie.");
 }

@@ -66,7 +66,7 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
             Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("id", id)]),
         };
         redeem.Headers.Add("Origin", _b.BaseAddress.GetLeftPart(UriPartial.Authority));
-        redeem.Headers.Add("Cookie", CookieHandoff.BindingCookieName + "=" + RedisNode.Binding(_a, cookies));
+        redeem.Headers.Add("Cookie", BindingCookie.Name + "=" + RedisNode.Binding(_a, cookies));
         using var redeemed = await http.SendAsync(redeem);
 
         Assert.Equal(HttpStatusCode.NoContent, redeemed.StatusCode);
