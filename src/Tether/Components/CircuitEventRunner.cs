@@ -33,6 +33,7 @@ internal sealed partial class CircuitEventRunner(
     {
         EventOutcome outcome;
         PageRefusal? refusal = null;
+        var ran = false;
         try
         {
             outcome = await bridge.RunAsync(
@@ -50,6 +51,7 @@ internal sealed partial class CircuitEventRunner(
                         return refusal.Outcome;
                     }
 
+                    ran = true;
                     await next(context);
                     if (!ReferenceEquals(user, httpContext.User))
                     {
@@ -67,10 +69,12 @@ internal sealed partial class CircuitEventRunner(
         {
             // The circuit must survive a store outage. Before the handler: the event is dropped rather than run with a
             // session that would silently discard its writes. After it: its session writes were not saved. Either way
-            // the UI is told (AppState.DeniedStatusCode), and the circuit's own activities still run.
+            // the UI is told (AppState.DeniedStatusCode), and the circuit's own activities still run. Whether the activity
+            // ran is this runner's own fact: a page refusal whose commit then failed ran nothing, and its call must still
+            // complete.
             Log.SessionUnavailable(logger, ex);
             ui.ShowDenied(StatusCodes.Status503ServiceUnavailable);
-            if (!ex.HandlerRan)
+            if (!ran)
             {
                 await RunVetoedAsync(activity, context, next);
             }

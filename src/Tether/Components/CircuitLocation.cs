@@ -31,24 +31,42 @@ internal sealed class CircuitLocation(NavigationManager navigation) : IDisposabl
     public DotNetObjectReference<CircuitLocation> Reference => _reference ??= DotNetObjectReference.Create(this);
 
     /// <summary>The URL the browser shows, or <see langword="null"/> while the circuit has no location yet.</summary>
-    public string? Current
-    {
-        get
-        {
-            string blazor;
-            try
-            {
-                blazor = navigation.Uri;
-            }
-            catch (InvalidOperationException)
-            {
-                // Not initialized yet: the circuit is starting and has no page location.
-                return null;
-            }
+    public string? Current => Resolve(out _);
 
-            // A navigation since the report (Blazor's location changed) makes Blazor's location the right one again.
-            return Volatile.Read(ref _correction) is { } correction && correction.Corrected == blazor ? correction.Shown : blazor;
+    /// <summary>
+    /// The URL the browser shows; <paramref name="corrected"/> is Blazor's own location when the page's report replaced
+    /// it. A caller that authorizes by page must hold the events to that page too: the report is the client's word, and
+    /// must never take a page's protection away from events the circuit renders there.
+    /// </summary>
+    public string? Resolve(out string? corrected)
+    {
+        corrected = null;
+        string blazor;
+        try
+        {
+            blazor = navigation.Uri;
         }
+        catch (InvalidOperationException)
+        {
+            // Not initialized yet: the circuit is starting and has no page location.
+            return null;
+        }
+
+        if (Volatile.Read(ref _correction) is not { } correction)
+        {
+            return blazor;
+        }
+
+        if (correction.Corrected != blazor)
+        {
+            // A navigation since the report made Blazor's location the right one again, for good: a later navigation
+            // back to the corrected URL must not bring the old report back.
+            Interlocked.CompareExchange(ref _correction, null, correction);
+            return blazor;
+        }
+
+        corrected = blazor;
+        return correction.Shown;
     }
 
     /// <summary>The page reports the URL it shows, after an enhanced load.</summary>

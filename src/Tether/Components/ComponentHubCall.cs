@@ -48,7 +48,12 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
     /// </remarks>
     public bool IsPassive => HubMethod is "OnRenderCompleted" or "EndInvokeJSFromDotNet" or "ReceiveByteArray"
         or "ReceiveJSDataChunk" or "SendDotNetStreamToJS"
-        || (HubMethod is "BeginInvokeDotNetFromJS" && DotNetMethod is CircuitLocation.ReportMethod);
+        || IsLocationReport;
+
+    // The page's report of its URL: an instance call (no assembly name, an object id) of Tether's reserved identifier. A
+    // static call of that name to some assembly is no report, and runs as the page event it is.
+    private bool IsLocationReport => DotNetMethod is CircuitLocation.ReportMethod
+        && arguments is [_, null, _, long objectId, ..] && objectId != 0;
 
     /// <summary>Activities whose app code a middleware may veto: UI events and JS-to-.NET calls.</summary>
     /// <remarks>

@@ -7,7 +7,11 @@ namespace Tether.Components;
 /// <param name="Request">The handshake's request at <paramref name="Location"/>.</param>
 /// <param name="Page">The app's page there, or <see langword="null"/>.</param>
 /// <param name="PageFailure">Why the page could not be looked up, if it could not.</param>
-internal sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request, PageEndpoint? Page, Exception? PageFailure);
+/// <param name="CorrectedPage">
+/// When the page's report replaced Blazor's own location, the page at Blazor's location if it requires authorization: the
+/// events stay held to it as well (see <see cref="CircuitLocation.Resolve"/>).
+/// </param>
+internal sealed record LocatedRequest(EventRequest Handshake, string? Location, EventRequest Request, PageEndpoint? Page, Exception? PageFailure, PageEndpoint? CorrectedPage = null);
 
 /// <summary>
 /// Resolves the request and the page a circuit's activity runs at, from the circuit's handshake and the URL its browser
@@ -28,7 +32,7 @@ internal sealed class PageLocator(CircuitLocation location, PageRoutes pages, Te
 
     public LocatedRequest Locate(EventRequest handshake)
     {
-        var current = location.Current;
+        var current = location.Resolve(out var corrected);
         var last = Volatile.Read(ref _last);
         if (last is not null && ReferenceEquals(last.Handshake, handshake) && last.Location == current)
         {
@@ -50,7 +54,23 @@ internal sealed class PageLocator(CircuitLocation location, PageRoutes pages, Te
             }
         }
 
-        var located = new LocatedRequest(handshake, current, request, page, failure);
+        // Fail closed: a report that moves the events off an [Authorize] page keeps them held to it, as if it had been
+        // authorized on. (After the redirect this is written for, Blazor's location is no page: /culture?...)
+        PageEndpoint? correctedPage = null;
+        if (corrected is not null && failure is null)
+        {
+            var blazorRequest = handshake.WithLocation(corrected, options);
+            try
+            {
+                correctedPage = blazorRequest.LocationRejected ? null : pages.Match(blazorRequest.Path) is { RequiresAuthorization: true } held ? held : null;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        var located = new LocatedRequest(handshake, current, request, page, failure, correctedPage);
         Volatile.Write(ref _last, located);
         return located;
     }

@@ -122,7 +122,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
             located.Page,
             pageNotResolved: located.PageFailure is not null,
             _locator.NoPageTier,
-            _guard.AuthorizedPages);
+            PagesHeld(located));
         switch (plan.Mode)
         {
             case CircuitEventMode.PageNotResolved:
@@ -139,6 +139,13 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
                 Log.Activity(_logger, hubMethod, "bridged");
                 return _runner.RunAsync(located.Request, activity, context, next, plan);
         }
+    }
+
+    // The [Authorize] pages this circuit was authorized on, and the one the page's location report moved it off, if any.
+    private PageEndpoint[] PagesHeld(LocatedRequest located)
+    {
+        var authorized = _guard.AuthorizedPages;
+        return located.CorrectedPage is { } corrected && Array.IndexOf(authorized, corrected) < 0 ? [.. authorized, corrected] : authorized;
     }
 
     private static partial class Log

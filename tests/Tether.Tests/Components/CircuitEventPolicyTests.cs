@@ -34,6 +34,17 @@ public sealed class CircuitEventPolicyTests
         Assert.Equal(CircuitActivityKind.PageEvent, CircuitEventPolicy.KindOf(new ComponentHubCall("DispatchBrowserEvent", null)));
     }
 
+    [Fact]
+    public void A_static_call_under_the_reports_name_is_a_page_event_not_a_passive_report()
+    {
+        // Only the instance call on the circuit's own reporter is passive; a client naming an assembly's static method
+        // "Tether.ReportLocation" (or no object) gets the page's bridge and checks like any other call.
+        Assert.Equal(CircuitActivityKind.PageEvent, CircuitEventPolicy.KindOf(
+            new ComponentHubCall("BeginInvokeDotNetFromJS", null, ["1", "Shop", CircuitLocation.ReportMethod, 0L, "[]"])));
+        Assert.Equal(CircuitActivityKind.PageEvent, CircuitEventPolicy.KindOf(
+            new ComponentHubCall("BeginInvokeDotNetFromJS", null, ["1", null, CircuitLocation.ReportMethod, 0L, "[]"])));
+    }
+
     [Theory]
     [InlineData("OnLocationChanged")]
     [InlineData("UpdateRootComponents")]

@@ -180,6 +180,18 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
 
         public void Reconnect(string? cookieHeader) => _handshake = Handshake(cookieHeader);
 
+        /// <summary>
+        /// The page reports the URL it shows, as Tether's script does after an enhanced load: through the object the
+        /// circuit handed it when its connection came up.
+        /// </summary>
+        public async Task ReportLocationAsync(string location)
+        {
+            await _handler.OnConnectionUpAsync(null!, CancellationToken.None);
+            var js = (RecordingJSRuntime)_scope.ServiceProvider.GetRequiredService<IJSRuntime>();
+            var reporter = (DotNetObjectReference<CircuitLocation>)js.Arguments["tether.setCircuit"]![2]!;
+            reporter.Value.Report(Navigation.ToAbsoluteUri(location).ToString());
+        }
+
         /// <summary>A UI event: the app's handler records the user it ran as.</summary>
         public async Task<ClaimsPrincipal?> ClickAsync()
         {
@@ -233,9 +245,13 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     {
         public ConcurrentQueue<string> Calls { get; } = new();
 
+        /// <summary>The arguments of each call, by identifier: the last call's.</summary>
+        public ConcurrentDictionary<string, object?[]?> Arguments { get; } = new();
+
         public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
         {
             Calls.Enqueue(identifier);
+            Arguments[identifier] = args;
             return ValueTask.FromResult(default(TValue)!);
         }
 

@@ -121,6 +121,22 @@ public sealed class PageEventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_location_report_away_from_an_authorize_page_keeps_its_events_held_to_that_page()
+    {
+        // The circuit renders the admin page, and no event of it has passed the page's check yet. The page's report of the
+        // URL it shows (after an enhanced redirect) is the client's word: it moves the events to a public page's location,
+        // yet they stay held to the admin page Blazor's location names.
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=eve");
+        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/admin");
+        await circuit.ReportLocationAsync("/orders/new");
+        await circuit.ClickAsync();
+
+        Assert.Equal(0, circuit.Clicks);
+        Assert.Equal(StatusCodes.Status403Forbidden, circuit.State.DeniedStatusCode);
+    }
+
+    [Fact]
     public async Task Routes_are_matched_with_their_constraints_and_literal_segments_first()
     {
         using var browser = _app.NewBrowser();
