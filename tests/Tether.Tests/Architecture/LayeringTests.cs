@@ -8,13 +8,19 @@ namespace Tether.Tests.Architecture;
 /// </summary>
 public sealed partial class LayeringTests
 {
-    private static readonly string[] s_features = ["Accessors", "Authentication", "Components", "Diagnostics", "Handoff", "Handshake", "SignalR", "Store", "Tiers"];
+    // Every folder of src/Tether but the core is a feature, a new one included.
+    private static string[] Features => [.. Directory.GetDirectories(Path.Combine(Source, "Tether"))
+        .Select(Path.GetFileName)
+        .Where(name => name is not ("Events" or "bin" or "obj" or "wwwroot"))
+        .Select(name => name!)];
 
     [Fact]
     public void The_core_names_no_namespace_of_a_feature_folder()
     {
+        var features = Features;
+        Assert.Contains("Handoff", features);
         var offences = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Source, "Tether", "Events"), "*.cs"))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Source, "Tether", "Events"), "*.cs", SearchOption.AllDirectories))
         {
             var lineNumber = 0;
             foreach (var line in File.ReadLines(file))
@@ -23,7 +29,7 @@ public sealed partial class LayeringTests
                 var code = CodeOf(line);
                 foreach (Match match in FeatureReference().Matches(code))
                 {
-                    if (s_features.Contains(match.Groups["feature"].Value))
+                    if (features.Contains(match.Groups["feature"].Value))
                     {
                         offences.Add($"{Path.GetFileName(file)}:{lineNumber}: {line.Trim()}");
                     }
@@ -45,12 +51,38 @@ public sealed partial class LayeringTests
         Assert.Empty(offences);
     }
 
-    // What is code of a line: not a comment (a doc comment may well name a feature that plugs in).
+    [Theory]
+    [InlineData("using Tether.Handoff;")]
+    [InlineData("global using Tether.Handoff;")]
+    [InlineData("using static Tether.Handoff.BindingCookie;")]
+    [InlineData("using Channels = Tether.Handoff;")]
+    [InlineData("using global::Tether.Handoff;")]
+    [InlineData("    private Handoff.CookieHandoffChannel? _handoff;")]
+    [InlineData("    var x = global::Tether.Handoff.BindingCookie.Name;")]
+    [InlineData("    var url = \"https://example\"; var n = Handoff.BindingCookie.Name;")]
+    public void The_check_catches_a_feature_named_in_code(string line)
+        => Assert.Contains(FeatureReference().Matches(CodeOf(line)), m => m.Groups["feature"].Value == "Handoff");
+
+    [Theory]
+    [InlineData("using Microsoft.AspNetCore.Authentication;")]
+    [InlineData("    var scheme = Microsoft.AspNetCore.Authentication.CookieAuthenticationDefaults.AuthenticationScheme;")]
+    [InlineData("    // the handoff (Handoff.CookieHandoffChannel) implements it")]
+    [InlineData("    /// <see cref=\"Handoff.CookieHandoffChannel\"/>")]
+    [InlineData("    var text = \"Handoff.CookieHandoffChannel\";")]
+    public void The_check_passes_what_names_no_feature_in_code(string line)
+        => Assert.DoesNotContain(FeatureReference().Matches(CodeOf(line)), m => m.Groups["feature"].Value == "Handoff");
+
+    // What is code of a line: not a string or char literal, and not a comment (a doc comment may well name a feature
+    // that plugs in); a "//" inside a string is no comment.
     private static string CodeOf(string line)
     {
-        var comment = line.IndexOf("//", StringComparison.Ordinal);
-        return comment >= 0 ? line[..comment] : line;
+        var code = Literal().Replace(line, "\"\"");
+        var comment = code.IndexOf("//", StringComparison.Ordinal);
+        return comment >= 0 ? code[..comment] : code;
     }
+
+    [GeneratedRegex(@"@?""(?:[^""\\]|\\.)*""|'(?:[^'\\]|\\.)'")]
+    private static partial Regex Literal();
 
     private static string Source
     {
@@ -68,6 +100,6 @@ public sealed partial class LayeringTests
 
     // "using Tether.Handoff;", "Tether.Handoff.X", or "Handoff.X" (which resolves inside namespace Tether.Events too);
     // not "Microsoft.AspNetCore.Authentication.X".
-    [GeneratedRegex(@"\busing\s+(?:static\s+)?Tether\.(?<feature>[A-Za-z]+)|(?<![\w.])(?:Tether\.)?(?<feature>[A-Z][A-Za-z]+)\.[A-Z]")]
+    [GeneratedRegex(@"\busing\s+(?:static\s+)?(?:\w+\s*=\s*)?(?:global::)?Tether\.(?<feature>[A-Za-z]+)|(?<![\w.:])(?:(?:global::)?Tether\.)?(?<feature>[A-Z][A-Za-z]+)\.[A-Z]")]
     private static partial Regex FeatureReference();
 }
