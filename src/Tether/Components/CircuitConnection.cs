@@ -118,7 +118,7 @@ internal sealed partial class CircuitConnection : IDisposable
     // The browser is told over JS interop, by the JS initializer Tether ships (wwwroot/Tether.lib.module.js).
     private CookieHandoffChannel? HandoffOf(EventRequest handshake)
         => State.CookieDelivery as CookieHandoffChannel
-            ?? (_handoff.CreateChannel(handshake, NotifyAsync) is { } created ? State.AttachCookieDelivery(created) : null);
+            ?? (_handoff.CreateChannel(handshake, NotifyAsync) is { } created ? State.AttachCookieDelivery(created) as CookieHandoffChannel : null);
 
     private Task NotifyAsync(string url, string id) => _js.InvokeVoidAsync("tether.redeemCookies", url, id).AsTask();
 

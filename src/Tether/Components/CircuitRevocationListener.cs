@@ -64,6 +64,7 @@ internal sealed partial class CircuitRevocationListener : IDisposable
         }
         else
         {
+            // A circuit whose activities run with no synchronization context (a host other than Blazor's renderer).
             _ = Task.Run(RevalidateAsync);
         }
     }
@@ -77,9 +78,10 @@ internal sealed partial class CircuitRevocationListener : IDisposable
 
         try
         {
+            var page = _locator.Locate(handshake).Request;
             var outcome = await _bridge.RunAsync(
                 new EventOrigin("Blazor", _connection.CircuitId, "CircuitActivity", "SignInRevoked"),
-                _locator.Locate(handshake).Request,
+                page,
                 _connection.State,
                 httpContext =>
                 {
@@ -97,7 +99,6 @@ internal sealed partial class CircuitRevocationListener : IDisposable
             }
             else if (_redirectToLogin && outcome.User?.Identity?.IsAuthenticated != true && _signIn is not null)
             {
-                var page = _locator.Locate(handshake).Request;
                 var returnUrl = page.LocationRejected ? "/" : page.Path.Value + page.QueryString.Value;
                 _ui.NavigateAway(_signIn.LoginPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl));
             }

@@ -49,9 +49,8 @@ internal sealed class ConnectionState
     internal ICookieDelivery? CookieDelivery => Volatile.Read(ref _cookieDelivery);
 
     /// <summary>Attaches the connection's cookie delivery once; returns the one attached first.</summary>
-    internal T AttachCookieDelivery<T>(T delivery)
-        where T : class, ICookieDelivery
-        => Interlocked.CompareExchange(ref _cookieDelivery, delivery, null) as T ?? delivery;
+    internal ICookieDelivery AttachCookieDelivery(ICookieDelivery delivery)
+        => Interlocked.CompareExchange(ref _cookieDelivery, delivery, null) ?? delivery;
 
     /// <summary>
     /// Returns the cookies an event on this connection sends: the handshake's, overlaid by those the pipeline set.

@@ -12,7 +12,7 @@ namespace Tether.SignalR;
 /// <remarks>
 /// One instance per filter, called from every connection's thread. Its cache of hub contexts (one per hub type) is a
 /// <see cref="ConcurrentDictionary{TKey, TValue}"/>; a race resolves the same singleton twice. A connection's channel is
-/// attached through <see cref="Events.ConnectionState.AttachCookieDelivery{T}"/>, which keeps the first.
+/// attached through <see cref="Events.ConnectionState.AttachCookieDelivery"/>, which keeps the first.
 /// </remarks>
 internal sealed class HubHandoffChannels(CookieHandoff handoff, IServiceProvider services)
 {

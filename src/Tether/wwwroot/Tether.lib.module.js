@@ -42,9 +42,9 @@ function install() {
     // and the circuit's object that takes the page's URL; set by the circuit whenever it connects.
     let resync = null;
     let locator = null;
-    function setCircuit(url, id, location) {
+    function setCircuit(url, id, reporter) {
         resync = url && id ? { url, id } : null;
-        locator = location || null;
+        locator = reporter || null;
     }
 
     // Sent on the circuit's own connection, so it reaches the circuit before any later event of the page.
@@ -74,7 +74,8 @@ function install() {
         }
     });
 
-    window.tether = Object.freeze(Object.assign({}, current, { enqueue, redeemCookies, setCircuit, reportLocation, resyncCookies }));
+    // A redeemCookies that tether-signalr.js defined first is kept (both post on the one queue), as that script keeps this one's.
+    window.tether = Object.freeze(Object.assign({ redeemCookies }, current, { enqueue, setCircuit, reportLocation, resyncCookies }));
 }
 
 install();
