@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Tether.Authentication;
 using Tether.Events;
 
 namespace Tether.Components;
@@ -28,18 +29,8 @@ internal static class PageAuthorization
         }
 
         var services = context.RequestServices;
-        var policy = await AuthorizationPolicy.CombineAsync(
-            services.GetRequiredService<IAuthorizationPolicyProvider>(), page.AuthorizeData, page.Policies);
-        if (page.RequirementData.Count > 0)
-        {
-            var requirements = new AuthorizationPolicyBuilder();
-            foreach (var data in page.RequirementData)
-            {
-                requirements.AddRequirements([.. data.GetRequirements()]);
-            }
-
-            policy = policy is null ? requirements.Build() : AuthorizationPolicy.Combine(policy, requirements.Build());
-        }
+        var policy = await EventAuthorizationPolicy.CombineAsync(
+            services.GetRequiredService<IAuthorizationPolicyProvider>(), page.AuthorizeData, page.Policies, page.RequirementData);
 
         if (policy is null)
         {

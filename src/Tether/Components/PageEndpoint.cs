@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Tether.Authentication;
 using Tether.Tiers;
 
 namespace Tether.Components;
@@ -23,7 +24,7 @@ internal sealed class PageEndpoint
 
         // As AuthorizationMiddleware decides: [AllowAnonymous] wins; otherwise the page's data, or the fallback policy.
         RequiresAuthorization = !AllowAnonymous
-            && (AuthorizeData.Count > 0 || Policies.Count > 0 || RequirementData.Count > 0 || hasFallbackPolicy);
+            && (EventAuthorizationPolicy.IsRequested(AuthorizeData, Policies, RequirementData) || hasFallbackPolicy);
         Tier = EventTiers.Resolve(
             options,
             new EventTierContext("Blazor", pageType, null, route),

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 
+using Tether.Authentication;
+
 namespace Tether.SignalR;
 
 /// <summary>
@@ -19,14 +21,14 @@ internal static class HubCallAuthorization
     /// <param name="method">The called method's facts.</param>
     public static async Task AuthorizeAsync(HttpContext context, HubInvocationContext invocation, HubMethodDescriptor method)
     {
-        if (method.AuthorizeData.Length == 0)
+        if (!method.RequiresAuthorization)
         {
             return;
         }
 
         var services = context.RequestServices;
-        var policyProvider = services.GetRequiredService<IAuthorizationPolicyProvider>();
-        var policy = await AuthorizationPolicy.CombineAsync(policyProvider, method.AuthorizeData);
+        var policy = await EventAuthorizationPolicy.CombineAsync(
+            services.GetRequiredService<IAuthorizationPolicyProvider>(), method.AuthorizeData, [], method.RequirementData);
         if (policy is null)
         {
             return;

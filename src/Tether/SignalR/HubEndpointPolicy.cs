@@ -44,7 +44,8 @@ internal sealed class HubEndpointPolicy
             return false;
         }
 
-        if (metadata?.GetMetadata<IAuthorizeData>() is not null || metadata?.GetMetadata<AuthorizationPolicy>() is not null)
+        if (metadata?.GetMetadata<IAuthorizeData>() is not null || metadata?.GetMetadata<AuthorizationPolicy>() is not null
+            || metadata?.GetMetadata<IAuthorizationRequirementData>() is not null)
         {
             return true;
         }

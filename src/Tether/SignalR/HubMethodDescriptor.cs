@@ -15,12 +15,13 @@ namespace Tether.SignalR;
 /// </remarks>
 internal sealed class HubMethodDescriptor
 {
-    private HubMethodDescriptor(Type hub, MethodInfo? method, EventTier tier, IAuthorizeData[] authorizeData, bool isLocationReport)
+    private HubMethodDescriptor(Type hub, MethodInfo? method, EventTier tier, IAuthorizeData[] authorizeData, IAuthorizationRequirementData[] requirementData, bool isLocationReport)
     {
         Hub = hub;
         Method = method;
         Tier = tier;
         AuthorizeData = authorizeData;
+        RequirementData = requirementData;
         IsLocationReport = isLocationReport;
     }
 
@@ -40,6 +41,12 @@ internal sealed class HubMethodDescriptor
     /// <summary>The <c>[Authorize]</c> data each call is checked against, with the user of that call; empty when none.</summary>
     public IAuthorizeData[] AuthorizeData { get; }
 
+    /// <summary>The attributes that carry their own requirements (<see cref="IAuthorizationRequirementData"/>), checked likewise.</summary>
+    public IAuthorizationRequirementData[] RequirementData { get; }
+
+    /// <summary>Whether each call is authorized against the method's and its hub's metadata.</summary>
+    public bool RequiresAuthorization => AuthorizeData.Length > 0 || RequirementData.Length > 0;
+
     /// <summary>
     /// <see cref="AppHub.SetLocation"/>: the client reporting the page's location. Not an event: it is never bridged, and
     /// has no tier (the app's resolver is not asked about it).
@@ -51,16 +58,17 @@ internal sealed class HubMethodDescriptor
     {
         if (IsLocationReportMethod(method))
         {
-            return new HubMethodDescriptor(hub, method, EventTier.None, [], isLocationReport: true);
+            return new HubMethodDescriptor(hub, method, EventTier.None, [], [], isLocationReport: true);
         }
 
-        var authorizeData = AuthorizeDataOf(hub, method);
+        var authorizeData = MetadataOf<IAuthorizeData>(hub, method);
+        var requirementData = MetadataOf<IAuthorizationRequirementData>(hub, method);
         var tier = EventTiers.Resolve(
             options,
             new EventTierContext(TetherHubFilter.Transport, hub, method, null),
             method.GetCustomAttribute<EventTierAttribute>(inherit: true) ?? hub.GetCustomAttribute<EventTierAttribute>(inherit: true),
-            authorizeData.Length > 0 || IsUpload(method));
-        return new HubMethodDescriptor(hub, method, tier, authorizeData, isLocationReport: false);
+            authorizeData.Length > 0 || requirementData.Length > 0 || IsUpload(method));
+        return new HubMethodDescriptor(hub, method, tier, authorizeData, requirementData, isLocationReport: false);
     }
 
     /// <summary>Reads the facts of the connects and disconnects of <paramref name="hub"/>: they take the hub's own tier.</summary>
@@ -70,11 +78,11 @@ internal sealed class HubMethodDescriptor
             options,
             new EventTierContext(TetherHubFilter.Transport, hub, null, null),
             hub.GetCustomAttribute<EventTierAttribute>(inherit: true),
-            hub.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>().Any());
-        return new HubMethodDescriptor(hub, null, tier, [], isLocationReport: false);
+            hub.GetCustomAttributes(inherit: true).Any(static a => a is IAuthorizeData or IAuthorizationRequirementData));
+        return new HubMethodDescriptor(hub, null, tier, [], [], isLocationReport: false);
     }
 
-    private static IAuthorizeData[] AuthorizeDataOf(Type hub, MethodInfo method)
+    private static T[] MetadataOf<T>(Type hub, MethodInfo method)
     {
         if (method.IsDefined(typeof(AllowAnonymousAttribute), inherit: true))
         {
@@ -84,8 +92,7 @@ internal sealed class HubMethodDescriptor
         // Method data only: SignalR checks hub-level [Authorize] at the handshake, and the per-call user is checked
         // against the method's own requirements here. Hub-level data is combined in too so a revoked user loses
         // access to every method of an [Authorize] hub.
-        return [.. method.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>(),
-            .. hub.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>()];
+        return [.. method.GetCustomAttributes(inherit: true).OfType<T>(), .. hub.GetCustomAttributes(inherit: true).OfType<T>()];
     }
 
     // An upload (a stream from the client) runs at least auth-only, as reflex-django's upload events do.

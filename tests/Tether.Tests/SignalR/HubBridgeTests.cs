@@ -183,6 +183,20 @@ public sealed class HubBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_method_guarded_only_by_an_attribute_that_carries_its_own_requirements_is_checked_on_every_call()
+    {
+        using var ray = _app.NewBrowser();
+        await ray.GetAsync("/signin?name=ray&role=admin");
+        await using var connection = await _app.ConnectAsync(ray.Cookies);
+        Assert.Equal("admin area by requirement", await connection.InvokeAsync<string>("AdminByRequirement"));
+
+        _revoked["ray"] = "demoted";
+
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminByRequirement"));
+        Assert.Contains("Access to 'AdminByRequirement' was denied: the signed-in user does not meet its authorization policy.", denied.Message);
+    }
+
+    [Fact]
     public async Task A_user_who_loses_the_role_after_connect_is_refused_by_tethers_own_policy_check_on_the_next_call()
     {
         using var lee = _app.NewBrowser();

@@ -36,5 +36,16 @@ public sealed class TestHub : AppHub
     [Authorize(Policy = "admins")]
     public string AdminOnly() => "admin area";
 
+    [AdminRequirement]
+    public string AdminByRequirement() => "admin area by requirement";
+
     public string FromStatic() => Ambient.Request.User.Identity?.Name ?? "anonymous";
+}
+
+/// <summary>An attribute that carries its own requirement (no [Authorize]), as .NET 8's IAuthorizationRequirementData allows.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class AdminRequirementAttribute : Attribute, Microsoft.AspNetCore.Authorization.IAuthorizationRequirementData
+{
+    public IEnumerable<Microsoft.AspNetCore.Authorization.IAuthorizationRequirement> GetRequirements()
+        => [new Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement(["admin"])];
 }
