@@ -28,6 +28,7 @@ public sealed class RedisCacheBatchReaderTests(RedisFixture redis)
         await database.KeyExpireAsync(prefix + "capped", TimeSpan.FromSeconds(5));
 
         var values = await reader.GetManyAsync(["sliding", "missing", "capped", "forever"]);
+        await SlidesSentAsync(node);
 
         Assert.Equal([1, 2, 3], values[0]);
         Assert.Null(values[1]);
@@ -40,6 +41,41 @@ public sealed class RedisCacheBatchReaderTests(RedisFixture redis)
         // And RedisCache still reads the entries it wrote.
         Assert.Equal([1, 2, 3], await cache.GetAsync("sliding"));
     }
+
+    [Fact]
+    public async Task An_entry_read_again_within_the_slide_tolerance_is_not_slid_again_and_one_whose_time_to_live_fell_is()
+    {
+        await using var node = await RedisNode.StartAsync(redis.Server, "slide-" + Guid.NewGuid().ToString("N"));
+        var cache = node.App.Services.GetRequiredService<IDistributedCache>();
+        var reader = node.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
+        await cache.SetAsync("busy", [1], new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) });
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",setlib=false");
+        var database = admin.GetDatabase();
+        var key = node.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>>().Value.InstanceName + "busy";
+
+        // Within the tolerance (1 % of the window, at most a second) of a full window: no slide.
+        await database.KeyExpireAsync(key, TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(500));
+        await redis.Server.ResetStatsAsync();
+        Assert.Equal([1], (await reader.GetManyAsync(["busy"]))[0]);
+        await SlidesSentAsync(node);
+        Assert.Equal(0, Slides(await redis.Server.CommandStatsAsync()));
+
+        // Fallen by more than the tolerance: slid back to the full window, so the idle timeout runs from this read.
+        await database.KeyExpireAsync(key, TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(2));
+        await redis.Server.ResetStatsAsync();
+        Assert.Equal([1], (await reader.GetManyAsync(["busy"]))[0]);
+        await SlidesSentAsync(node);
+        Assert.Equal(1, Slides(await redis.Server.CommandStatsAsync()));
+        Assert.InRange((await database.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+    }
+
+    // StackExchange.Redis sends a whole number of seconds as EXPIRE, anything else as PEXPIRE.
+    private static long Slides(Dictionary<string, long> stats) => stats.GetValueOrDefault("pexpire") + stats.GetValueOrDefault("expire");
+
+    // The reader's slides are not awaited by the read; Redis runs one connection's commands in order, so once a PING on
+    // the node's own connection answers, the slides before it have run.
+    private static async Task SlidesSentAsync(CoreTestApp node)
+        => await (await node.App.Services.GetRequiredService<Tether.Redis.RedisConnection>().GetAsync()).GetDatabase().PingAsync();
 
     [Fact]
     public async Task Disposing_the_cache_leaves_the_shared_connection_to_the_batch_reader_and_the_bus()
