@@ -111,6 +111,64 @@ public class CircuitTierBenchmarks
         }
     }
 
+    /// <summary>
+    /// What Tether keeps per circuit, as this bench drives one: <paramref name="count"/> circuit scopes whose first
+    /// event ran unbridged (having resolved Blazor's JS runtime and auth state provider, as every circuit does), against
+    /// as many whose first event ran through Tether's circuit handler (tier <c>full</c>, anonymous), the heap measured
+    /// after a full collection; bytes per circuit of each.
+    /// </summary>
+    public static async Task<(double Unbridged, double Bridged)> RetainedPerCircuitAsync(int count)
+    {
+        var bench = new CircuitTierBenchmarks();
+        bench.Setup();
+        try
+        {
+            // A first round of each warms what is allocated once (JIT, caches, pools); the second is measured.
+            await OpenAsync(bench, count / 4, bridged: false);
+            await OpenAsync(bench, count / 4, bridged: true);
+            var unbridged = await OpenAsync(bench, count, bridged: false);
+            var bridged = await OpenAsync(bench, count, bridged: true);
+            return (unbridged, bridged);
+        }
+        finally
+        {
+            bench.Cleanup();
+        }
+
+        static async Task<double> OpenAsync(CircuitTierBenchmarks bench, int count, bool bridged)
+        {
+            var before = Retained.HeapBytes();
+            var scopes = new List<AsyncServiceScope>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var scope = bench._app.Services.CreateAsyncScope();
+                ((BenchNavigation)scope.ServiceProvider.GetRequiredService<NavigationManager>()).Start("https://shop.example/", "https://shop.example/cart");
+                if (bridged)
+                {
+                    var handler = scope.ServiceProvider.GetServices<CircuitHandler>().OfType<TetherCircuitHandler>().Single();
+                    await bench.Run(handler.CreateInboundActivityHandler(bench._dispatch));
+                }
+                else
+                {
+                    // What a real circuit resolves anyway, with Tether or without: Blazor's JS runtime and auth state.
+                    _ = scope.ServiceProvider.GetService<Microsoft.JSInterop.IJSRuntime>();
+                    _ = scope.ServiceProvider.GetService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>();
+                    await bench.Unbridged();
+                }
+
+                scopes.Add(scope);
+            }
+
+            var bytes = (Retained.HeapBytes() - before) / (double)count;
+            foreach (var scope in scopes)
+            {
+                await scope.DisposeAsync();
+            }
+
+            return bytes;
+        }
+    }
+
     private (AsyncServiceScope, Func<CircuitInboundActivityContext, Task>) Circuit(string location)
     {
         var scope = _app.Services.CreateAsyncScope();

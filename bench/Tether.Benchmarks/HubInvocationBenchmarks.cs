@@ -66,6 +66,51 @@ public class HubInvocationBenchmarks
     [Benchmark]
     public Task<string> BridgedHub() => _bridged.InvokeAsync(s_invocation);
 
+    /// <summary>
+    /// What Tether keeps per open hub connection: <paramref name="count"/> connections to each hub, each after one call,
+    /// the heap measured after a full collection; the bridged hub's bytes per connection minus the plain hub's.
+    /// </summary>
+    public static async Task<(double Plain, double Bridged)> RetainedPerConnectionAsync(int count)
+    {
+        var bench = new HubInvocationBenchmarks();
+        bench.Setup();
+        try
+        {
+            // A first round of each warms what is allocated once (JIT, caches, pools); the second is measured.
+            await OpenAsync<BenchPlainHub>(bench, count / 4);
+            await OpenAsync<BenchBridgedHub>(bench, count / 4);
+            var plain = await OpenAsync<BenchPlainHub>(bench, count);
+            var bridged = await OpenAsync<BenchBridgedHub>(bench, count);
+            return (plain, bridged);
+        }
+        finally
+        {
+            bench.Cleanup();
+        }
+
+        static async Task<double> OpenAsync<THub>(HubInvocationBenchmarks bench, int count)
+            where THub : Hub
+        {
+            var cookies = await bench.SignInAsync();
+            var before = Retained.HeapBytes();
+            var connections = new List<InMemoryConnection>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var connection = await InMemoryConnection.StartAsync<THub>(bench._app.Services, cookies);
+                await connection.InvokeAsync(s_invocation);
+                connections.Add(connection);
+            }
+
+            var bytes = (Retained.HeapBytes() - before) / (double)count;
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+
+            return bytes;
+        }
+    }
+
     private async Task<string> SignInAsync()
     {
         var handshake = new DefaultHttpContext();
