@@ -139,7 +139,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     private static async Task<IResponse> SignInInteractivelyAsync(IPage page)
     {
         await page.FillAsync("#interactive-email", Customer);
-        await page.FillAsync("#interactive-password", "Customer#2026");
+        await page.FillAsync("#interactive-password", CustomerPassword);
         return await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#interactive-sign-in"), IsRedemption);
     }
 

@@ -12,9 +12,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
     public async Task After_a_language_switch_the_profiles_events_run_at_the_profile_and_its_guard_still_fires_after_a_sign_out_elsewhere()
     {
         var context = await shop.NewContextAsync();
-        var profile = await shop.NewPageAsync(context);
-        await shop.SignInAsync(profile, Customer, CustomerPassword, "/profile");
-        await WaitInteractiveAsync(profile);
+        var profile = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/profile", context);
         await shop.SwitchLanguageAsync(profile, "fr-FR", "/profile");
 
         await profile.ClickAsync("#refresh");
@@ -31,9 +29,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
     [Fact]
     public async Task After_a_language_switch_a_search_reads_the_query_of_the_page_it_runs_on()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, CustomerPassword, "/search?q=Canvas");
-        await WaitInteractiveAsync(page);
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/search?q=Canvas");
         await shop.SwitchLanguageAsync(page, "fr-FR", "/search?q=Canvas");
 
         await page.ClickAsync("#run");

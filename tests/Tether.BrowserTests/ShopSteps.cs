@@ -9,16 +9,36 @@ internal static class ShopSteps
 
     public const string CustomerPassword = "Customer#2026";
 
-    public static async Task SignInAsync(this ShopFixture shop, IPage page, string email, string password, string returnUrl, bool expectReturnUrl = true)
+    public const string Admin = "admin@shop.test";
+
+    public const string AdminPassword = "Admin#2026";
+
+    public static Task SignInAsync(this ShopFixture shop, IPage page, string email, string password, string returnUrl, bool expectReturnUrl = true)
+        => SignInAtAsync(page, shop.BaseUrl, email, password, returnUrl, expectReturnUrl);
+
+    /// <summary>Signs in on the Shop node at <paramref name="baseUrl"/> with its login form, and lands on <paramref name="returnUrl"/>.</summary>
+    public static async Task SignInAtAsync(IPage page, string baseUrl, string email, string password, string returnUrl, bool expectReturnUrl = true)
     {
-        await page.GotoAsync("/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        await page.GotoAsync(baseUrl + "/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login");
         if (expectReturnUrl)
         {
-            await Expect(page).ToHaveURLAsync(shop.BaseUrl + returnUrl);
+            await Expect(page).ToHaveURLAsync(baseUrl + returnUrl);
         }
+    }
+
+    /// <summary>
+    /// A new page (in <paramref name="context"/>, or in a browser of its own), signed in with the login form, at
+    /// <paramref name="returnUrl"/> once its circuit is up.
+    /// </summary>
+    public static async Task<IPage> NewSignedInPageAsync(this ShopFixture shop, string email, string password, string returnUrl, IBrowserContext? context = null)
+    {
+        var page = await shop.NewPageAsync(context);
+        await shop.SignInAsync(page, email, password, returnUrl);
+        await WaitInteractiveAsync(page);
+        return page;
     }
 
     /// <summary>Signs out in another tab of <paramref name="browser"/> (the header's sign-out form) and returns that tab.</summary>
@@ -56,14 +76,5 @@ internal static class ShopSteps
         var response = await context.APIRequest.GetAsync("/api/session");
         Assert.True(response.Ok);
         return JsonDocument.Parse(await response.TextAsync()).RootElement.Clone();
-    }
-
-    public static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }
