@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tether.BrowserTests;
 
 [Collection(ShopCollection.Name)]
@@ -8,8 +6,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Search_asks_anonymous_users_to_sign_in_then_lists_shoes_for_the_signed_in_user()
     {
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, "/search?q=shoe");
+        var page = await shop.NewInteractivePageAsync("/search?q=shoe");
         await page.ClickAsync("#run");
         await Expect(page.Locator("#sign-in-message")).ToBeVisibleAsync();
 
@@ -25,9 +22,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await Expect(page.Locator("#results")).Not.ToContainTextAsync("Wool scarf");
 
         // A client-side navigation inside the circuit: no HTTP request, yet Request.Query follows the page.
-        await page.FillAsync("#query", "scarf");
-        await page.ClickAsync("#go");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=scarf");
+        await shop.SearchInCircuitAsync(page, "scarf");
         await page.ClickAsync("#run");
         await Expect(page.Locator("#seen-query")).ToHaveTextAsync("scarf");
         await Expect(page.Locator("#results li")).ToHaveCountAsync(1);
@@ -60,8 +55,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Pay_sends_an_anonymous_user_to_sign_in()
     {
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, "/billing");
+        var page = await shop.NewInteractivePageAsync("/billing");
         await Expect(page.Locator("#billing-user")).ToHaveTextAsync("a guest");
         await page.ClickAsync("#pay");
 
@@ -101,17 +95,13 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_page_location_too_long_for_tether_refuses_the_events_instead_of_running_them_at_the_root()
     {
-        // Kestrel serves this address, but the absolute location Blazor reports is longer than MaxLocationLength (8,192).
-        var prefix = "/profile?x=";
-        var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, url);
-        var rejectedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected");
+        var page = await shop.NewInteractivePageAsync(shop.TooLongProfileUrl());
+        var rejectedBefore = shop.Logged("LocationRejected");
         var startedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted");
         var eventsBefore = await page.Locator("#profile-events").TextContentAsync();
 
         await page.ClickAsync("#refresh");
-        await WaitForAsync(() => shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+        await WaitForAsync(() => shop.Logged("LocationRejected") > rejectedBefore);
 
         // Run at "/", the Shop's event guard for /profile would not fire and the anonymous user would refresh freely.
         Assert.Equal(startedBefore, shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted"));

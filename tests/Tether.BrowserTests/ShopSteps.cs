@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tether.BrowserTests;
 
 /// <summary>The steps a user takes in the Shop, shared by the browser tests.</summary>
@@ -51,6 +49,27 @@ internal static class ShopSteps
         return tab;
     }
 
+    /// <summary>A new page, in a browser of its own, at <paramref name="url"/> once its circuit is up.</summary>
+    public static async Task<IPage> NewInteractivePageAsync(this ShopFixture shop, string url)
+    {
+        var page = await shop.NewPageAsync();
+        await OpenInteractiveAsync(page, url);
+        return page;
+    }
+
+    /// <summary>
+    /// A <c>/profile</c> address Kestrel serves, but whose absolute location, as Blazor reports it, is longer than Tether's
+    /// MaxLocationLength (8,192), so Tether refuses the page's events.
+    /// </summary>
+    public static string TooLongProfileUrl(this ShopFixture shop)
+    {
+        const string Prefix = "/profile?x=";
+        return Prefix + new string('a', 8196 - (shop.BaseUrl + Prefix).Length);
+    }
+
+    /// <summary>How many records of Tether's event <paramref name="eventName"/> the Shop has logged so far.</summary>
+    public static int Logged(this ShopFixture shop, string eventName) => shop.Logs.GetSnapshot().Count(e => e.Id.Name == eventName);
+
     public static async Task OpenInteractiveAsync(IPage page, string url)
     {
         await page.GotoAsync(url);
@@ -68,6 +87,17 @@ internal static class ShopSteps
         var resync = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#lang-" + culture), response => response.Url == shop.BaseUrl + "/_tether/cookies/resync");
         Assert.Equal(204, resync.Status);
         await Expect(page).ToHaveURLAsync(shop.BaseUrl + pageUrl);
+    }
+
+    /// <summary>
+    /// Searches for <paramref name="query"/> with the search page's own form: a navigation inside the circuit, no HTTP
+    /// request. Returns once the page shows the new address.
+    /// </summary>
+    public static async Task SearchInCircuitAsync(this ShopFixture shop, IPage page, string query)
+    {
+        await page.FillAsync("#query", query);
+        await page.ClickAsync("#go");
+        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=" + query);
     }
 
     /// <summary>The Shop's session as its <c>/api/session</c> endpoint shows it to this browser context.</summary>

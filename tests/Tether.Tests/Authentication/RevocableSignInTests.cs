@@ -122,12 +122,9 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     [Fact]
     public async Task Revoking_a_user_ends_all_of_that_users_sign_ins_and_none_of_another_users()
     {
-        using var laptop = _app.NewBrowser();
-        using var phone = _app.NewBrowser();
-        using var other = _app.NewBrowser();
-        await laptop.GetAsync("/signin?name=ann");
-        await phone.GetAsync("/signin?name=ann");
-        await other.GetAsync("/signin?name=ben");
+        using var laptop = await _app.SignedInBrowserAsync("ann");
+        using var phone = await _app.SignedInBrowserAsync("ann");
+        using var other = await _app.SignedInBrowserAsync("ben");
         var requests = new[] { await laptop.HandshakeAsync("/"), await phone.HandshakeAsync("/"), await other.HandshakeAsync("/") };
         Assert.Equal("ann,ann,ben", await _app.UsersAsync(requests));
 
