@@ -9,18 +9,24 @@ namespace Tether.Tests.Authentication;
 /// </summary>
 internal sealed class RevokedUsers
 {
-    private readonly ConcurrentDictionary<string, bool> _signedOut = new();
+    private readonly ConcurrentDictionary<string, Revocation> _users = new();
 
-    public void SignOut(string name) => _signedOut[name] = true;
+    private enum Revocation
+    {
+        SignedOut,
+        Demoted,
+    }
 
-    public void Demote(string name) => _signedOut[name] = false;
+    public void SignOut(string name) => _users[name] = Revocation.SignedOut;
+
+    public void Demote(string name) => _users[name] = Revocation.Demoted;
 
     /// <summary>The cookie handler's <see cref="CookieAuthenticationEvents.OnValidatePrincipal"/>.</summary>
     public Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
-        if (context.Principal?.Identity?.Name is { } name && _signedOut.TryGetValue(name, out var signedOut))
+        if (context.Principal?.Identity?.Name is { } name && _users.TryGetValue(name, out var revocation))
         {
-            if (signedOut)
+            if (revocation == Revocation.SignedOut)
             {
                 context.RejectPrincipal();
             }

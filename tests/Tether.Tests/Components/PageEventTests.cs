@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Components.Server;
-using Microsoft.JSInterop;
 using Tether.Tests.Authentication;
 using static Tether.Tests.Components.CircuitHandlerTests;
 
