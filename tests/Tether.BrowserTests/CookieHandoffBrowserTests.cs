@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tether.BrowserTests;
 
 /// <summary>
@@ -15,8 +13,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Interactive_sign_in_updates_the_page_at_once_and_a_reload_stays_signed_in_with_an_HttpOnly_cookie()
     {
-        var page = await shop.NewPageAsync();
-        await OpenBillingAsync(page);
+        var page = await shop.NewInteractivePageAsync("/billing");
         await Expect(page.Locator("#billing-user")).ToHaveTextAsync("a guest");
 
         var redemption = await SignInInteractivelyAsync(page);
@@ -48,8 +45,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Interactive_sign_out_updates_the_page_at_once_and_a_reload_stays_signed_out()
     {
-        var page = await shop.NewPageAsync();
-        await OpenBillingAsync(page);
+        var page = await shop.NewInteractivePageAsync("/billing");
         await SignInInteractivelyAsync(page);
         await Expect(page.Locator("#account-user")).ToHaveTextAsync(Customer);
 
@@ -70,8 +66,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_cart_item_added_in_an_event_before_any_page_wrote_the_session_is_in_the_http_session()
     {
-        var page = await shop.NewPageAsync();
-        await OpenBillingAsync(page);
+        var page = await shop.NewInteractivePageAsync("/billing");
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == SessionCookie);
 
         var redemption = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#gift-card"), IsRedemption);
@@ -93,8 +88,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_user_who_only_clicks_in_a_circuit_for_longer_than_the_ticket_lifetime_stays_signed_in()
     {
-        var page = await shop.NewPageAsync();
-        await OpenBillingAsync(page);
+        var page = await shop.NewInteractivePageAsync("/billing");
         await SignInInteractivelyAsync(page);
         await Expect(page.Locator("#account-user")).ToHaveTextAsync(Customer);
 
@@ -139,13 +133,7 @@ public sealed class CookieHandoffBrowserTests(ShopFixture shop)
     private static async Task<IResponse> SignInInteractivelyAsync(IPage page)
     {
         await page.FillAsync("#interactive-email", Customer);
-        await page.FillAsync("#interactive-password", "Customer#2026");
+        await page.FillAsync("#interactive-password", CustomerPassword);
         return await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#interactive-sign-in"), IsRedemption);
-    }
-
-    private static async Task OpenBillingAsync(IPage page)
-    {
-        await page.GotoAsync("/billing");
-        await WaitInteractiveAsync(page);
     }
 }

@@ -11,10 +11,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
     [Fact]
     public async Task After_a_language_switch_the_profiles_events_run_at_the_profile_and_its_guard_still_fires_after_a_sign_out_elsewhere()
     {
-        var context = await shop.NewContextAsync();
-        var profile = await shop.NewPageAsync(context);
-        await shop.SignInAsync(profile, Customer, CustomerPassword, "/profile");
-        await WaitInteractiveAsync(profile);
+        var profile = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/profile");
         await shop.SwitchLanguageAsync(profile, "fr-FR", "/profile");
 
         await profile.ClickAsync("#refresh");
@@ -23,17 +20,15 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
 
         // A sign-out in another tab: the profile's circuit re-checks at once, at /profile, where the Shop's event guard
         // sends anonymous users to sign in. Run at /culture, the guard would not fire and the page would stay.
-        await shop.SignOutInAnotherTabAsync(context);
+        await shop.SignOutInAnotherTabAsync(profile.Context);
         await Expect(profile).ToHaveURLAsync(shop.BaseUrl + "/account/login?returnUrl=%2Fprofile");
-        await context.CloseAsync();
+        await profile.Context.CloseAsync();
     }
 
     [Fact]
     public async Task After_a_language_switch_a_search_reads_the_query_of_the_page_it_runs_on()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, CustomerPassword, "/search?q=Canvas");
-        await WaitInteractiveAsync(page);
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/search?q=Canvas");
         await shop.SwitchLanguageAsync(page, "fr-FR", "/search?q=Canvas");
 
         await page.ClickAsync("#run");
@@ -42,9 +37,7 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
         await Expect(page.Locator("#results")).ToContainTextAsync("Canvas shoe");
 
         // A navigation inside the circuit since: Blazor's own location is right again, and the events follow it.
-        await page.FillAsync("#query", "scarf");
-        await page.ClickAsync("#go");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=scarf");
+        await shop.SearchInCircuitAsync(page, "scarf");
         await page.ClickAsync("#run");
         await Expect(page.Locator("#seen-query")).ToHaveTextAsync("scarf");
         await Expect(page.Locator("#results li")).ToHaveCountAsync(1);
@@ -70,17 +63,13 @@ public sealed class EnhancedRedirectBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_refused_click_completes_as_refused_and_the_next_click_on_the_same_circuit_completes_too()
     {
-        // Kestrel serves this address, but the absolute location Blazor reports is longer than MaxLocationLength (8,192),
-        // so Tether refuses the page's events.
-        var prefix = "/profile?x=";
-        var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
         var page = await shop.NewPageAsync();
         var calls = CircuitCalls.Track(page);
-        await OpenInteractiveAsync(page, url);
-        var rejectedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected");
+        await OpenInteractiveAsync(page, shop.TooLongProfileUrl());
+        var rejectedBefore = shop.Logged("LocationRejected");
 
         await page.ClickAsync("#refresh");
-        await WaitForAsync(() => shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+        await WaitForAsync(() => shop.Logged("LocationRejected") > rejectedBefore);
         await WaitForAsync(() => calls.Pending.Count == 0);
         var (completed, failed) = calls.Answered;
         Assert.Equal(1, failed);

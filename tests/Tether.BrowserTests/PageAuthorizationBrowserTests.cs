@@ -20,15 +20,13 @@ public sealed class PageAuthorizationBrowserTests(ShopFixture shop)
         }
 
         var ops = await shop.NewContextAsync();
-        var console = await shop.NewPageAsync(ops);
-        await shop.SignInAsync(console, email, "Ops#2026-console", "/admin/console");
-        await Expect(console.Locator("[data-live]")).ToBeAttachedAsync();
+        var console = await shop.NewSignedInPageAsync(email, "Ops#2026-console", "/admin/console", ops);
         await console.ClickAsync("#console-restock");
         await Expect(console.Locator("#console-count")).ToHaveTextAsync("1");
 
         var other = await shop.NewContextAsync();
         var admin = await shop.NewPageAsync(other);
-        await shop.SignInAsync(admin, "admin@shop.test", "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, Admin, AdminPassword, "/admin");
         await admin.ClickAsync($"[data-demote=\"{email}\"]");
         await Expect(admin.Locator("#admin-demoted")).ToContainTextAsync(email);
 

@@ -3,15 +3,11 @@ namespace Tether.BrowserTests;
 [Collection(ShopCollection.Name)]
 public sealed class RevocationBrowserTests(ShopFixture shop)
 {
-    private const string Admin = "admin@shop.test";
-
     [Fact]
     public async Task A_sign_out_in_another_tab_flips_the_open_billing_and_live_tabs_with_no_click_and_leaves_another_user_alone()
     {
         var customer = await shop.NewContextAsync();
-        var billing = await shop.NewPageAsync(customer);
-        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(billing);
+        var billing = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing", customer);
         await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
         await Expect(billing.Locator("#billing-user")).ToHaveTextAsync(Customer);
         var live = await shop.NewPageAsync(customer);
@@ -19,9 +15,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
         await Expect(live.Locator("#live-user")).ToHaveTextAsync(Customer);
 
         var other = await shop.NewContextAsync();
-        var adminBilling = await shop.NewPageAsync(other);
-        await shop.SignInAsync(adminBilling, Admin, "Admin#2026", "/billing");
-        await WaitInteractiveAsync(adminBilling);
+        var adminBilling = await shop.NewSignedInPageAsync(Admin, AdminPassword, "/billing", other);
         await Expect(adminBilling.Locator("#billing-auth")).ToHaveTextAsync(Admin);
 
         await shop.SignOutInAnotherTabAsync(customer);
@@ -43,9 +37,7 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     public async Task An_interactive_sign_out_inside_a_circuit_revokes_too_and_flips_the_users_other_open_tab()
     {
         var browser = await shop.NewContextAsync();
-        var first = await shop.NewPageAsync(browser);
-        await shop.SignInAsync(first, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(first);
+        var first = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing", browser);
         await Expect(first.Locator("#billing-auth")).ToHaveTextAsync(Customer);
         var second = await shop.NewPageAsync(browser);
         await second.GotoAsync("/billing");
@@ -64,13 +56,11 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     public async Task An_admin_revocation_flips_the_customers_open_tabs()
     {
         var customer = await shop.NewContextAsync();
-        var billing = await shop.NewPageAsync(customer);
-        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(billing);
+        var billing = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing", customer);
         await Expect(billing.Locator("#billing-auth")).ToHaveTextAsync(Customer);
 
         var admin = await shop.NewPageAsync();
-        await shop.SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, Admin, AdminPassword, "/admin");
         await admin.ClickAsync($"[data-revoke='{Customer}']");
         await Expect(admin.Locator("#admin-revoked")).ToContainTextAsync(Customer);
 
@@ -84,14 +74,10 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     public async Task Sign_out_everywhere_on_the_profile_ends_every_tab_of_that_user()
     {
         var laptop = await shop.NewContextAsync();
-        var profile = await shop.NewPageAsync(laptop);
-        await shop.SignInAsync(profile, Customer, "Customer#2026", "/profile");
-        await WaitInteractiveAsync(profile);
+        var profile = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/profile", laptop);
         await Expect(profile.Locator("#profile-auth")).ToHaveTextAsync(Customer);
         var phone = await shop.NewContextAsync();
-        var billing = await shop.NewPageAsync(phone);
-        await shop.SignInAsync(billing, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(billing);
+        var billing = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing", phone);
 
         await profile.ClickAsync("#sign-out-everywhere");
 
@@ -107,14 +93,12 @@ public sealed class RevocationBrowserTests(ShopFixture shop)
     public async Task On_a_shared_browser_the_old_tab_never_reads_the_next_users_session()
     {
         var browser = await shop.NewContextAsync();
-        var oldTab = await shop.NewPageAsync(browser);
-        await shop.SignInAsync(oldTab, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(oldTab);
+        var oldTab = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing", browser);
         await Expect(oldTab.Locator("#billing-status")).ToHaveTextAsync("none");
 
         // Another tab of the same browser: the customer signs out, the admin signs in and pays.
         var tab = await shop.SignOutInAnotherTabAsync(browser);
-        await shop.SignInAsync(tab, Admin, "Admin#2026", "/billing");
+        await shop.SignInAsync(tab, Admin, AdminPassword, "/billing");
         await WaitInteractiveAsync(tab);
         await tab.ClickAsync("#pay");
         await Expect(tab.Locator("#billing-status")).ToHaveTextAsync("pending");

@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Tether.Tests.Redis;
 
 namespace Tether.BrowserTests;
@@ -13,7 +10,7 @@ namespace Tether.BrowserTests;
 /// </summary>
 public sealed class ScaleOutFixture : IAsyncLifetime
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"tether-shop-{Guid.NewGuid():N}.db");
+    private readonly string _database = ShopNode.NewDatabase();
     private WebApplicationFactory<Program>? _a;
     private WebApplicationFactory<Program>? _b;
     private IPlaywright? _playwright;
@@ -32,12 +29,7 @@ public sealed class ScaleOutFixture : IAsyncLifetime
         (_a, UrlA) = StartNode();
         (_b, UrlB) = StartNode();
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await ShopNode.LaunchChromiumAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -58,39 +50,22 @@ public sealed class ScaleOutFixture : IAsyncLifetime
         }
 
         await Redis.DisposeAsync();
-        foreach (var file in new[] { _database, _database + "-shm", _database + "-wal" })
-        {
-            File.Delete(file);
-        }
+        ShopNode.DeleteDatabase(_database);
     }
 
     private (WebApplicationFactory<Program>, string) StartNode()
-    {
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
-            builder.UseSetting("ConnectionStrings:Redis", Redis.Configuration);
-            builder.UseEnvironment("Development");
-            builder.UseUrls("http://127.0.0.1:0");
-        });
-        factory.UseKestrel();
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (factory, address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
-    }
+        => ShopNode.Start(_database, builder => builder.UseSetting("ConnectionStrings:Redis", Redis.Configuration));
 }
 
 [Trait("Requires", "redis-server")]
 public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<ScaleOutFixture>
 {
-    private const string Customer = "customer@shop.test";
-
     [Fact]
     public async Task A_sign_out_on_node_A_flips_a_circuit_open_on_node_B_with_no_click()
     {
         await using var context = await nodes.Browser.NewContextAsync();
         var onA = await context.NewPageAsync();
-        await SignInAsync(onA, nodes.UrlA);
+        await SignInAtAsync(onA, nodes.UrlA, Customer, CustomerPassword, "/");
 
         var billingOnB = await context.NewPageAsync();
         await billingOnB.GotoAsync(nodes.UrlB + "/billing");
@@ -110,7 +85,7 @@ public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<
     {
         await using var context = await nodes.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, nodes.UrlB);
+        await SignInAtAsync(page, nodes.UrlB, Customer, CustomerPassword, "/");
         await page.GotoAsync(nodes.UrlB + "/billing");
         await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
         await Expect(page.Locator("#billing-auth")).ToHaveTextAsync(Customer);
@@ -133,14 +108,5 @@ public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<
         await Expect(page.Locator("#billing-status")).ToHaveTextAsync("pending");
         await Expect(page.Locator("#billing-auth")).ToHaveTextAsync(Customer);
         await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
-    }
-
-    private static async Task SignInAsync(IPage page, string node)
-    {
-        await page.GotoAsync(node + "/account/login?returnUrl=%2F");
-        await page.FillAsync("#email", Customer);
-        await page.FillAsync("#password", "Customer#2026");
-        await page.ClickAsync("#login");
-        await Expect(page).ToHaveURLAsync(node + "/");
     }
 }

@@ -1,21 +1,16 @@
-using System.Text.Json;
-
 namespace Tether.BrowserTests;
 
 [Collection(ShopCollection.Name)]
 public sealed class ShopBrowserTests(ShopFixture shop)
 {
-    private const string Admin = "admin@shop.test";
-
     [Fact]
     public async Task Search_asks_anonymous_users_to_sign_in_then_lists_shoes_for_the_signed_in_user()
     {
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, "/search?q=shoe");
+        var page = await shop.NewInteractivePageAsync("/search?q=shoe");
         await page.ClickAsync("#run");
         await Expect(page.Locator("#sign-in-message")).ToBeVisibleAsync();
 
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/search?q=shoe");
+        await shop.SignInAsync(page, Customer, CustomerPassword, "/search?q=shoe");
         await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=shoe");
         await WaitInteractiveAsync(page);
         await page.ClickAsync("#run");
@@ -27,9 +22,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await Expect(page.Locator("#results")).Not.ToContainTextAsync("Wool scarf");
 
         // A client-side navigation inside the circuit: no HTTP request, yet Request.Query follows the page.
-        await page.FillAsync("#query", "scarf");
-        await page.ClickAsync("#go");
-        await Expect(page).ToHaveURLAsync(shop.BaseUrl + "/search?q=scarf");
+        await shop.SearchInCircuitAsync(page, "scarf");
         await page.ClickAsync("#run");
         await Expect(page.Locator("#seen-query")).ToHaveTextAsync("scarf");
         await Expect(page.Locator("#results li")).ToHaveCountAsync(1);
@@ -40,9 +33,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Pay_writes_the_session_that_http_reads_and_another_user_never_sees_it()
     {
-        var customer = await shop.NewPageAsync();
-        await shop.SignInAsync(customer, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(customer);
+        var customer = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing");
         await Expect(customer.Locator("#billing-user")).ToHaveTextAsync(Customer);
         await customer.ClickAsync("#pay");
         await Expect(customer.Locator("#billing-status")).ToHaveTextAsync("pending");
@@ -51,9 +42,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         Assert.Equal(Customer, session.GetProperty("user").GetString());
         Assert.Equal("pending", session.GetProperty("last_payment_status").GetString());
 
-        var admin = await shop.NewPageAsync();
-        await shop.SignInAsync(admin, Admin, "Admin#2026", "/billing");
-        await WaitInteractiveAsync(admin);
+        var admin = await shop.NewSignedInPageAsync(Admin, AdminPassword, "/billing");
         await Expect(admin.Locator("#billing-user")).ToHaveTextAsync(Admin);
         await Expect(admin.Locator("#billing-status")).ToHaveTextAsync("none");
         var adminSession = await SessionAsync(admin.Context);
@@ -66,8 +55,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task Pay_sends_an_anonymous_user_to_sign_in()
     {
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, "/billing");
+        var page = await shop.NewInteractivePageAsync("/billing");
         await Expect(page.Locator("#billing-user")).ToHaveTextAsync("a guest");
         await page.ClickAsync("#pay");
 
@@ -79,7 +67,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     public async Task Profile_shows_what_http_put_in_the_session_and_the_browsers_address()
     {
         var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(page, Customer, CustomerPassword, "/");
         await page.Locator("article", new() { HasText = "Wool scarf" }).GetByRole(AriaRole.Button).ClickAsync();
         await Expect(page.Locator("#http-cart")).ToContainTextAsync("Wool scarf");
 
@@ -107,17 +95,13 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_page_location_too_long_for_tether_refuses_the_events_instead_of_running_them_at_the_root()
     {
-        // Kestrel serves this address, but the absolute location Blazor reports is longer than MaxLocationLength (8,192).
-        var prefix = "/profile?x=";
-        var url = prefix + new string('a', 8196 - (shop.BaseUrl + prefix).Length);
-        var page = await shop.NewPageAsync();
-        await OpenInteractiveAsync(page, url);
-        var rejectedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected");
+        var page = await shop.NewInteractivePageAsync(shop.TooLongProfileUrl());
+        var rejectedBefore = shop.Logged("LocationRejected");
         var startedBefore = shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted");
         var eventsBefore = await page.Locator("#profile-events").TextContentAsync();
 
         await page.ClickAsync("#refresh");
-        await WaitForAsync(() => shop.Logs.GetSnapshot().Count(e => e.Id.Name == "LocationRejected") > rejectedBefore);
+        await WaitForAsync(() => shop.Logged("LocationRejected") > rejectedBefore);
 
         // Run at "/", the Shop's event guard for /profile would not fire and the anonymous user would refresh freely.
         Assert.Equal(startedBefore, shop.Logs.GetSnapshot().Count(e => e.Id.Name == "EventStarted"));
@@ -131,7 +115,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     {
         var context = await shop.NewContextAsync();
         var first = await shop.NewPageAsync(context);
-        await shop.SignInAsync(first, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(first, Customer, CustomerPassword, "/");
         await first.Locator("article", new() { HasText = "Merino socks" }).GetByRole(AriaRole.Button).ClickAsync();
         await OpenInteractiveAsync(first, "/profile");
         await Expect(first.Locator("#profile-cart")).ToHaveTextAsync("Merino socks");
@@ -147,9 +131,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_handler_that_throws_is_caught_by_the_error_boundary_and_the_circuit_keeps_working()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(page);
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing");
         await page.ClickAsync("#boom");
         await Expect(page.Locator("#boom-handled")).ToBeVisibleAsync();
 
@@ -162,9 +144,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_session_store_outage_is_shown_to_the_user_and_the_circuit_survives_it()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/billing");
-        await WaitInteractiveAsync(page);
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/billing");
         await Expect(page.Locator("#billing-user")).ToHaveTextAsync(Customer);
 
         shop.Cache.Down = true;
@@ -193,12 +173,12 @@ public sealed class ShopBrowserTests(ShopFixture shop)
         await page.GotoAsync("/admin");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
 
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/admin", expectReturnUrl: false);
+        await shop.SignInAsync(page, Customer, CustomerPassword, "/admin", expectReturnUrl: false);
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/denied"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Access denied");
 
         var admin = await shop.NewPageAsync();
-        await shop.SignInAsync(admin, Admin, "Admin#2026", "/admin");
+        await shop.SignInAsync(admin, Admin, AdminPassword, "/admin");
         await Expect(admin.Locator("#admin-user")).ToHaveTextAsync(Admin);
         await page.Context.CloseAsync();
         await admin.Context.CloseAsync();
@@ -207,9 +187,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task A_click_runs_the_event_pipeline_once_and_render_acknowledgements_skip_it()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/profile");
-        await WaitInteractiveAsync(page);
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/profile");
         await Expect(page.Locator("#profile-events")).ToHaveTextAsync("1");
         shop.Logs.Clear();
 
@@ -232,9 +210,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     [Fact]
     public async Task The_live_page_hub_sees_the_http_user_and_cart_and_follows_the_page_location()
     {
-        var page = await shop.NewPageAsync();
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/live");
-        await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+        var page = await shop.NewSignedInPageAsync(Customer, CustomerPassword, "/live");
         await Expect(page.Locator("#live-user")).ToHaveTextAsync(Customer);
         await Expect(page.Locator("#live-path")).ToHaveTextAsync("/live");
 
@@ -291,7 +267,7 @@ public sealed class ShopBrowserTests(ShopFixture shop)
     {
         var page = await shop.NewPageAsync();
         await page.SetViewportSizeAsync(1100, 720);
-        await shop.SignInAsync(page, Customer, "Customer#2026", "/");
+        await shop.SignInAsync(page, Customer, CustomerPassword, "/");
         await page.Locator("article", new() { HasText = "Canvas shoe" }).GetByRole(AriaRole.Button).ClickAsync();
 
         await OpenInteractiveAsync(page, "/search?q=shoe");

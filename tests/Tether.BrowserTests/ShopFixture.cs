@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Caching.Distributed;
@@ -19,7 +17,7 @@ namespace Tether.BrowserTests;
 /// </summary>
 public sealed class ShopFixture : IAsyncLifetime
 {
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"tether-shop-{Guid.NewGuid():N}.db");
+    private readonly string _database = ShopNode.NewDatabase();
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
 
@@ -42,14 +40,8 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        (_factory, BaseUrl) = ShopNode.Start(_database, builder =>
         {
-            builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
-            builder.UseEnvironment("Development");
-
-            // A free port on loopback: UseKestrel(0) alone let the host fall back to its default, port 5000, which
-            // another process may hold.
-            builder.UseUrls("http://127.0.0.1:0");
             builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new RecordingCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
             builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>
@@ -66,18 +58,9 @@ public sealed class ShopFixture : IAsyncLifetime
                 logging.AddFilter<FakeLoggerProvider>("Tether", LogLevel.Debug);
             });
         });
-        _factory.UseKestrel();
-        _factory.StartServer();
-        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        BaseUrl = addresses.First().Replace("localhost", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        Browser = await ShopNode.LaunchChromiumAsync(_playwright);
     }
 
     public async Task<IPage> NewPageAsync(IBrowserContext? context = null)
@@ -103,10 +86,7 @@ public sealed class ShopFixture : IAsyncLifetime
             await _factory.DisposeAsync();
         }
 
-        foreach (var file in new[] { _database, _database + "-shm", _database + "-wal" })
-        {
-            File.Delete(file);
-        }
+        ShopNode.DeleteDatabase(_database);
     }
 }
 

@@ -5,6 +5,11 @@ namespace Tether.Tests.Events;
 
 public class StartupValidationTests
 {
+    // The registrations UseTether needs, one by one, so a test can leave one out.
+    private static readonly Action<IServiceCollection> s_session = services => services.AddDistributedMemoryCache().AddSession();
+    private static readonly Action<IServiceCollection> s_cookies = services => services.AddAuthentication().AddCookie();
+    private static readonly Action<IServiceCollection> s_tether = services => services.AddTether();
+
     [Fact]
     public async Task UseTether_without_AddTether_says_which_call_is_missing()
     {
@@ -18,11 +23,7 @@ public class StartupValidationTests
     [Fact]
     public async Task UseTether_without_AddSession_says_which_call_is_missing()
     {
-        await using var app = Build(services =>
-        {
-            services.AddAuthentication().AddCookie();
-            services.AddTether();
-        });
+        await using var app = Build(s_cookies, s_tether);
 
         var error = Assert.Throws<InvalidOperationException>(() => app.UseTether());
 
@@ -32,11 +33,7 @@ public class StartupValidationTests
     [Fact]
     public async Task UseTether_without_AddAuthentication_says_which_call_is_missing()
     {
-        await using var app = Build(services =>
-        {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddTether();
-        });
+        await using var app = Build(s_session, s_tether);
 
         var error = Assert.Throws<InvalidOperationException>(() => app.UseTether());
 
@@ -85,23 +82,18 @@ public class StartupValidationTests
     [MemberData(nameof(InvalidOptions))]
     public async Task An_invalid_option_fails_start_up_with_a_message_naming_it(string option, string value)
     {
-        await using var app = Build(services =>
+        await using var app = Build(s_session, s_cookies, services => services.AddTether(o =>
         {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddAuthentication().AddCookie();
-            services.AddTether(o =>
+            switch (option)
             {
-                switch (option)
-                {
-                    case "MaxHeaderCount": o.MaxHeaderCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "MaxHeadersTotalSize": o.MaxHeadersTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "MaxCookiesTotalSize": o.MaxCookiesTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "MaxLocationLength": o.MaxLocationLength = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "UnprotectCacheDuration": o.UnprotectCacheDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-                    default: o.AllowedOrigins.Add(value); break;
-                }
-            });
-        });
+                case "MaxHeaderCount": o.MaxHeaderCount = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "MaxHeadersTotalSize": o.MaxHeadersTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "MaxCookiesTotalSize": o.MaxCookiesTotalSize = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "MaxLocationLength": o.MaxLocationLength = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "UnprotectCacheDuration": o.UnprotectCacheDuration = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                default: o.AllowedOrigins.Add(value); break;
+            }
+        }));
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
@@ -116,12 +108,7 @@ public class StartupValidationTests
     [Fact]
     public async Task AddTether_without_UseTether_fails_start_up_saying_so()
     {
-        await using var app = Build(services =>
-        {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddAuthentication().AddCookie();
-            services.AddTether();
-        });
+        await using var app = Build(s_session, s_cookies, s_tether);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
 
@@ -131,13 +118,7 @@ public class StartupValidationTests
     [Fact]
     public async Task AddAppState_without_AddInteractiveServer_fails_start_up_saying_so()
     {
-        await using var app = Build(services =>
-        {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddAuthentication().AddCookie();
-            services.AddTether();
-            services.AddAppState<NoteState>();
-        });
+        await using var app = Build(s_session, s_cookies, s_tether, services => services.AddAppState<NoteState>());
         app.UseTether();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
@@ -149,10 +130,8 @@ public class StartupValidationTests
     [Fact]
     public async Task A_complete_registration_starts()
     {
-        await using var app = Build(services =>
+        await using var app = Build(s_session, s_cookies, services =>
         {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddAuthentication().AddCookie();
             services.AddTether(o => o.AllowedOrigins.Add("https://admin.example.com")).AddInteractiveServer();
             services.AddAppState<NoteState>();
         });
@@ -180,23 +159,23 @@ public class StartupValidationTests
     [Fact]
     public async Task An_empty_sign_in_key_prefix_fails_the_start_and_names_the_option()
     {
-        await using var app = Build(services =>
-        {
-            services.AddDistributedMemoryCache().AddSession();
-            services.AddAuthentication().AddCookie();
-            services.AddTether().AddRevocableSignIn(options => options.KeyPrefix = "");
-        });
+        await using var app = Build(s_session, s_cookies, services => services.AddTether().AddRevocableSignIn(options => options.KeyPrefix = ""));
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains("RevocableSignInOptions.KeyPrefix", error.Message);
     }
 
-    private static WebApplication Build(Action<IServiceCollection> services)
+    /// <summary>An app (not started) with the given registrations, in order.</summary>
+    private static WebApplication Build(params Action<IServiceCollection>[] registrations)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        services(builder.Services);
+        foreach (var register in registrations)
+        {
+            register(builder.Services);
+        }
+
         return builder.Build();
     }
 }

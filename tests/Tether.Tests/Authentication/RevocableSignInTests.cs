@@ -122,30 +122,26 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     [Fact]
     public async Task Revoking_a_user_ends_all_of_that_users_sign_ins_and_none_of_another_users()
     {
-        using var laptop = _app.NewBrowser();
-        using var phone = _app.NewBrowser();
-        using var other = _app.NewBrowser();
-        await laptop.GetAsync("/signin?name=ann");
-        await phone.GetAsync("/signin?name=ann");
-        await other.GetAsync("/signin?name=ben");
+        using var laptop = await _app.SignedInBrowserAsync("ann");
+        using var phone = await _app.SignedInBrowserAsync("ann");
+        using var other = await _app.SignedInBrowserAsync("ben");
         var requests = new[] { await laptop.HandshakeAsync("/"), await phone.HandshakeAsync("/"), await other.HandshakeAsync("/") };
-        Assert.Equal("ann,ann,ben", await UsersAsync(requests));
+        Assert.Equal("ann,ann,ben", await _app.UsersAsync(requests));
 
         await other.GetAsync("/revoke-user?name=ann");
 
-        Assert.Equal("-,-,ben", await UsersAsync(requests));
+        Assert.Equal("-,-,ben", await _app.UsersAsync(requests));
         Assert.Equal("(none)", await laptop.GetAsync("/signin-id"));
 
         // A new sign-in after the revocation is valid again.
         await laptop.GetAsync("/signin?name=ann");
-        Assert.Equal("ann", await UsersAsync([await laptop.HandshakeAsync("/")]));
+        Assert.Equal("ann", await _app.UsersAsync([await laptop.HandshakeAsync("/")]));
     }
 
     [Fact]
     public async Task A_sign_in_after_a_sign_out_gets_a_new_sign_in_id_and_the_old_one_stays_revoked()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=cat");
+        using var browser = await _app.SignedInBrowserAsync("cat");
         var first = await browser.GetAsync("/signin-id");
         var old = await browser.HandshakeAsync("/");
 
@@ -159,28 +155,26 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         var third = await browser.GetAsync("/signin-id");
         Assert.DoesNotContain(third, new[] { first, ids[1] });
         Assert.True(third.Length >= 22, "A sign-in id carries at least 128 random bits.");
-        Assert.Equal("-", await UsersAsync([old]));
+        Assert.Equal("-", await _app.UsersAsync([old]));
     }
 
     [Fact]
     public async Task A_sign_in_that_reuses_the_signed_out_properties_still_gets_a_new_sign_in_id()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=dan");
+        using var browser = await _app.SignedInBrowserAsync("dan");
         var old = await browser.HandshakeAsync("/");
 
         var ids = (await browser.GetAsync("/switch-keeping-properties?name=dan")).Split(' ');
 
         Assert.NotEqual(ids[0], ids[1]);
-        Assert.Equal("-", await UsersAsync([old]));
-        Assert.Equal("dan", await UsersAsync([await browser.HandshakeAsync("/")]));
+        Assert.Equal("-", await _app.UsersAsync([old]));
+        Assert.Equal("dan", await _app.UsersAsync([await browser.HandshakeAsync("/")]));
     }
 
     [Fact]
     public async Task The_shared_browser_scenario_never_lets_the_old_tab_read_or_write_the_next_users_session()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=customer");
+        using var browser = await _app.SignedInBrowserAsync("customer");
         await browser.GetAsync("/session/set?key=cart=&value=customer-socks".Replace("cart=", "cart"));
         var oldTab = await browser.HandshakeAsync("/profile");
         var oldConnection = new ConnectionState();
@@ -211,9 +205,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         Assert.Equal("admin-laptop", await browser.GetAsync("/session/get?key=cart"));
 
         // The same through a hub connection opened before the switch.
-        using var second = _app.NewBrowser();
-        await second.GetAsync("/signin?name=customer2");
-        await second.GetAsync("/session/set?key=owner&value=customer2");
+        using var second = await _app.SignedInBrowserAsync("customer2").WithSessionAsync("owner", "customer2");
         await using var hub = await _app.ConnectAsync(second.Cookies);
         Assert.Equal("customer2", (await hub.InvokeAsync<Whoami>("Whoami")).Owner);
         await second.GetAsync("/signout");
@@ -231,9 +223,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     public async Task An_event_whose_user_is_not_the_sessions_sign_in_gets_a_session_of_its_own()
     {
         // The sign-in is revoked by an administrator, not by a sign-out, so its session was not emptied.
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=dora");
-        await browser.GetAsync("/session/set?key=secret&value=dora-data");
+        using var browser = await _app.SignedInBrowserAsync("dora").WithSessionAsync("secret", "dora-data");
         var request = await browser.HandshakeAsync("/");
         var connection = new ConnectionState();
         await _app.NewBrowser().GetAsync("/revoke-user?name=dora");
@@ -259,8 +249,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     [Fact]
     public async Task A_sign_in_and_a_sign_out_each_give_the_browser_a_new_session_id()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/session/set?key=guest&value=cart");
+        using var browser = await _app.NewBrowser().WithSessionAsync("guest", "cart");
         var anonymous = SessionCookie(browser);
         await browser.GetAsync("/signin?name=eve");
         var signedIn = SessionCookie(browser);
@@ -279,8 +268,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     public async Task A_guests_session_carries_into_the_sign_in_when_the_app_asks_for_it()
     {
         await using var app = await StartAsync(configure: o => o.KeepAnonymousSessionOnSignIn = true);
-        using var browser = app.NewBrowser();
-        await browser.GetAsync("/session/set?key=cart&value=guest-hat");
+        using var browser = await app.NewBrowser().WithSessionAsync("cart", "guest-hat");
         var anonymous = SessionCookie(browser, app);
         await browser.GetAsync("/signin?name=fay");
 
@@ -292,9 +280,7 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     public async Task A_guests_cart_carries_into_a_sign_in_but_a_revoked_users_session_never_does()
     {
         await using var app = await StartAsync(configure: o => o.KeepAnonymousSessionOnSignIn = true);
-        using var browser = app.NewBrowser();
-        await browser.GetAsync("/signin?name=quinn");
-        await browser.GetAsync("/session/set?key=secret&value=quinn-data");
+        using var browser = await app.SignedInBrowserAsync("quinn").WithSessionAsync("secret", "quinn-data");
         await app.NewBrowser().GetAsync("/revoke-user?name=quinn");
 
         // The browser now looks anonymous over HTTP, but its session is still quinn's: it is not a guest's cart.
@@ -306,11 +292,10 @@ public sealed class RevocableSignInTests : IAsyncLifetime
     [Fact]
     public async Task A_sign_in_store_that_is_down_fails_closed_to_anonymous_and_the_hub_connection_survives()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=gus");
+        using var browser = await _app.SignedInBrowserAsync("gus");
         await using var hub = await _app.ConnectAsync(browser.Cookies);
         var request = await browser.HandshakeAsync("/");
-        Assert.Equal("gus", await UsersAsync([request]));
+        Assert.Equal("gus", await _app.UsersAsync([request]));
 
         // A call is dispatched only after OnConnectedAsync ran, so the outage below hits calls, not the connect.
         Assert.Equal("gus", (await hub.InvokeAsync<Whoami>("Whoami")).User);
@@ -330,22 +315,6 @@ public sealed class RevocableSignInTests : IAsyncLifetime
         }
 
         Assert.Equal("gus", (await hub.InvokeAsync<Whoami>("Whoami")).User);
-    }
-
-    private async Task<string> UsersAsync(EventRequest[] requests)
-    {
-        var users = new string?[requests.Length];
-        for (var i = 0; i < requests.Length; i++)
-        {
-            var index = i;
-            await _app.Bridge.RunAsync(requests[i], new ConnectionState(), _ =>
-            {
-                users[index] = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
-                return Task.CompletedTask;
-            });
-        }
-
-        return string.Join(",", users.Select(u => u ?? "-"));
     }
 
     private string? SessionCookie(CoreTestApp.Browser browser, CoreTestApp? app = null)

@@ -6,8 +6,7 @@ public sealed class RevocationPushTests
     public async Task A_sign_out_over_http_tells_the_open_hub_connection_at_once_and_closes_it()
     {
         await using var app = await RevocableSignInTests.StartAsync();
-        using var browser = app.NewBrowser();
-        await browser.GetAsync("/signin?name=hana");
+        using var browser = await app.SignedInBrowserAsync("hana");
         await using var hub = await app.ConnectAsync(browser.Cookies);
         Assert.Equal("hana", (await hub.InvokeAsync<Whoami>("Whoami")).User);
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -26,9 +26,7 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task An_unreachable_sign_in_store_makes_events_anonymous_with_a_warning_and_the_hub_connection_survives()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=olga");
-        await browser.GetAsync("/session/set?key=cart&value=hat");
+        using var browser = await _app.SignedInBrowserAsync("olga").WithSessionAsync("cart", "hat");
         var request = await browser.HandshakeAsync("/");
         await using var connection = await _app.ConnectAsync(browser.Cookies);
         Assert.Equal("olga", (await connection.InvokeAsync<Whoami>("Whoami")).User);
@@ -56,8 +54,7 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_sign_out_while_the_sign_in_store_is_down_fails_instead_of_pretending_and_revokes_once_it_is_back()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=pia");
+        using var browser = await _app.SignedInBrowserAsync("pia");
         var request = await browser.HandshakeAsync("/");
 
         _cache.UnreadablePrefix = "tether:signin:";
@@ -66,20 +63,9 @@ public sealed class SignInStoreOutageTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.False(failed.Headers.Contains("Set-Cookie"), "A failed sign-out must not delete the cookie as if it had worked.");
-        Assert.Equal("pia", await UserAsync(request));
+        Assert.Equal("pia", await _app.UserAsync(request));
 
         await browser.GetAsync("/signout");
-        Assert.Null(await UserAsync(request));
-    }
-
-    private async Task<string?> UserAsync(EventRequest request)
-    {
-        string? user = null;
-        await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
-        {
-            user = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
-            return Task.CompletedTask;
-        });
-        return user;
+        Assert.Null(await _app.UserAsync(request));
     }
 }

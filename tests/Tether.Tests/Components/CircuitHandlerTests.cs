@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.JSInterop;
 using Tether.Components;
@@ -19,30 +18,8 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(
-        services: services =>
-        {
-            services.AddTether().AddInteractiveServer();
-            services.AddAppState<TestState>();
-            services.AddScoped<NavigationManager, TestNavigation>();
-            services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
-
-            // The browser's side of JS interop cannot run here: calls (cookie handoffs) are recorded instead.
-            services.AddScoped<IJSRuntime, RecordingJSRuntime>();
-        },
-        events: events => events.Use(async (context, next) =>
-        {
-            switch (context.Request.Path.Value)
-            {
-                case "/members" when context.User.Identity?.IsAuthenticated != true:
-                    context.Response.Redirect("/login?returnUrl=%2Fmembers");
-                    return;
-                case "/forbidden":
-                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    return;
-            }
-
-            await next(context);
-        }));
+        services: services => services.AddTestCircuits(),
+        events: AppEventMiddleware.Guard("/members"));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -70,8 +47,7 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     [Fact]
     public async Task A_sign_out_flips_the_circuits_auth_state_and_app_state_with_no_click()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=mia");
+        using var browser = await _app.SignedInBrowserAsync("mia");
         await using var circuit = Circuit.Open(_app, browser.CookieHeader);
         await circuit.ClickAsync();
         Assert.Equal("mia", (await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.Name);
@@ -94,8 +70,7 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
         await circuit.ClickAsync();
         Assert.False((await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
 
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=noa&role=admin");
+        using var browser = await _app.SignedInBrowserAsync("noa", "admin");
         circuit.Reconnect(browser.CookieHeader);
         var user = await circuit.ClickAsync();
 

@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Components.Server;
-using Microsoft.JSInterop;
+using Tether.Tests.Authentication;
 using static Tether.Tests.Components.CircuitHandlerTests;
 
 namespace Tether.Tests.Components;
@@ -14,53 +11,33 @@ namespace Tether.Tests.Components;
 public sealed class PageEventTests : IAsyncLifetime
 {
     // Users whose admin role was taken away after they signed in, as Identity's security stamp validation would see it.
-    private readonly ConcurrentDictionary<string, bool> _demoted = new();
+    private readonly RevokedUsers _demoted = new();
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
         services: services =>
         {
             services.AddRazorComponents().AddInteractiveServerComponents();
-            services.AddTether().AddInteractiveServer();
-            services.AddAppState<TestState>();
-            services.AddScoped<NavigationManager, TestNavigation>();
-            services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
-            services.AddScoped<IJSRuntime, RecordingJSRuntime>();
+            services.AddTestCircuits();
         },
-        events: events => events.Use((context, next) =>
-        {
-            context.Items["event-middleware"] = true;
-            return next(context);
-        }),
+        events: AppEventMiddleware.Marker,
         map: app =>
         {
             app.UseAntiforgery();
             app.MapRazorComponents<TestRoot>().AddInteractiveServerRenderMode();
         },
-        cookies: options => options.Events.OnValidatePrincipal = context =>
-        {
-            if (context.Principal?.Identity?.Name is { } name && _demoted.ContainsKey(name))
-            {
-                var identity = context.Principal.Identities.First();
-                context.ReplacePrincipal(new ClaimsPrincipal(new ClaimsIdentity(
-                    identity.Claims.Where(c => c.Type != identity.RoleClaimType), identity.AuthenticationType)));
-            }
-
-            return Task.CompletedTask;
-        });
+        cookies: options => options.Events.OnValidatePrincipal = _demoted.ValidatePrincipalAsync);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task A_user_who_lost_the_admin_role_in_another_tab_cannot_click_an_admin_page_button_once_more()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=ada&role=admin");
-        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/admin");
+        await using var circuit = await _app.OpenCircuitAsync("/admin", "ada", "admin");
         await circuit.ClickAsync();
         Assert.Equal(1, circuit.Clicks);
 
-        _demoted["ada"] = true;
+        _demoted.Demote("ada");
         using var durations = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(
             _app.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), TetherDiagnostics.MeterName, Tether.Diagnostics.TetherMetrics.EventDuration);
         await circuit.ClickAsync();
@@ -92,9 +69,7 @@ public sealed class PageEventTests : IAsyncLifetime
     [Fact]
     public async Task A_page_policy_that_cannot_be_evaluated_refuses_the_event_rather_than_run_it_unprotected()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=bo&role=admin");
-        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/broken");
+        await using var circuit = await _app.OpenCircuitAsync("/broken", "bo", "admin");
 
         await circuit.ClickAsync();
 
@@ -105,14 +80,12 @@ public sealed class PageEventTests : IAsyncLifetime
     [Fact]
     public async Task A_location_reported_away_from_an_authorize_page_does_not_lift_that_pages_check()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=dee&role=admin");
-        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/admin");
+        await using var circuit = await _app.OpenCircuitAsync("/admin", "dee", "admin");
         await circuit.ClickAsync();
         Assert.Equal(1, circuit.Clicks);
 
         // Demoted, the client reports a public page's location without leaving the admin page it renders, then clicks.
-        _demoted["dee"] = true;
+        _demoted.Demote("dee");
         circuit.Navigation.MoveTo("/orders/new");
         await circuit.ClickAsync();
 
@@ -126,9 +99,7 @@ public sealed class PageEventTests : IAsyncLifetime
         // The circuit renders the admin page, and no event of it has passed the page's check yet. The page's report of the
         // URL it shows (after an enhanced redirect) is the client's word: it moves the events to a public page's location,
         // yet they stay held to the admin page Blazor's location names.
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=eve");
-        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/admin");
+        await using var circuit = await _app.OpenCircuitAsync("/admin", "eve");
         await circuit.ReportLocationAsync("/orders/new");
         await circuit.ClickAsync();
 
@@ -139,9 +110,7 @@ public sealed class PageEventTests : IAsyncLifetime
     [Fact]
     public async Task Routes_are_matched_with_their_constraints_and_literal_segments_first()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=cy");
-        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/orders/new");
+        await using var circuit = await _app.OpenCircuitAsync("/orders/new", "cy");
         await circuit.ClickAsync();
         Assert.Equal(1, circuit.Clicks);
 
@@ -159,9 +128,7 @@ public sealed class PageEventTests : IAsyncLifetime
     [Fact]
     public async Task An_event_on_a_none_tier_page_sees_no_context_not_even_one_its_flow_inherited_and_reads_no_store()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=dee");
-        await browser.GetAsync("/session/set?key=k&value=v");
+        using var browser = await _app.SignedInBrowserAsync("dee").WithSessionAsync("k", "v");
         await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/hot");
         var reads = _app.Cache.Reads;
 
@@ -190,20 +157,18 @@ public sealed class PageEventTests : IAsyncLifetime
     [Fact]
     public async Task An_auth_only_page_runs_session_and_authentication_but_not_the_apps_event_middleware()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/signin?name=eve");
-        await browser.GetAsync("/session/set?key=k&value=eve-value");
+        using var browser = await _app.SignedInBrowserAsync("eve").WithSessionAsync("k", "eve-value");
         await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/lean");
 
         (string? User, string? Session, bool Middleware) seen = default;
         await circuit.ActivityAsync("BeginInvokeDotNetFromJS", () =>
-            seen = (Current.User().Identity?.Name, Current.Session()?.GetString("k"), Current.HttpContext()!.Items.ContainsKey("event-middleware")));
+            seen = (Current.User().Identity?.Name, Current.Session()?.GetString("k"), Current.HttpContext()!.Items.ContainsKey(AppEventMiddleware.MarkerKey)));
         Assert.Equal(("eve", "eve-value", false), seen);
 
         // The same circuit on a page with no tier of its own: the whole pipeline.
         circuit.Navigation.MoveTo("/orders/new");
         await circuit.ActivityAsync("BeginInvokeDotNetFromJS", () =>
-            seen = (Current.User().Identity?.Name, Current.Session()?.GetString("k"), Current.HttpContext()!.Items.ContainsKey("event-middleware")));
+            seen = (Current.User().Identity?.Name, Current.Session()?.GetString("k"), Current.HttpContext()!.Items.ContainsKey(AppEventMiddleware.MarkerKey)));
         Assert.Equal(("eve", "eve-value", true), seen);
     }
 

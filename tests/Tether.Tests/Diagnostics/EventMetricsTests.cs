@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tether.Diagnostics;
+using Tether.Tests.Handoff;
 using static Tether.Ambient;
 
 namespace Tether.Tests.Diagnostics;
@@ -14,20 +15,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
 {
     private CoreTestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(events => events.Use(async (context, next) =>
-    {
-        switch (context.Request.Path.Value)
-        {
-            case "/members-only":
-                context.Response.Redirect("/login");
-                return;
-            case "/forbidden":
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return;
-        }
-
-        await next(context);
-    }));
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(AppEventMiddleware.Guard("/members-only"));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -45,8 +33,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
         await RunAsync(blazor, request.WithLocation("/members-only"), _ => Task.CompletedTask);
         await RunAsync(blazor, request.WithLocation("/forbidden"), _ => Task.CompletedTask);
         await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(signalR, request, _ => throw new InvalidOperationException("boom")));
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/session/set?key=k&value=v");
+        using var browser = await _app.NewBrowser().WithSessionAsync("k", "v");
         var withSession = await browser.HandshakeAsync("/billing");
         _app.Cache.Down = true;
         try
@@ -91,8 +78,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
         using var loads = new MetricCollector<double>(Meters, TetherDiagnostics.MeterName, TetherMetrics.SessionLoadDuration);
         using var commits = new MetricCollector<double>(Meters, TetherDiagnostics.MeterName, TetherMetrics.SessionCommitDuration);
         using var failures = new MetricCollector<long>(Meters, TetherDiagnostics.MeterName, TetherMetrics.StoreFailures);
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/session/set?key=k&value=v");
+        using var browser = await _app.NewBrowser().WithSessionAsync("k", "v");
         var request = await browser.HandshakeAsync("/billing");
         var connection = new ConnectionState();
 
@@ -158,15 +144,7 @@ public sealed class EventMetricsTests : IAsyncLifetime
         var id = await store.StoreAsync(Tether.Handoff.BindingCookie.Hash(Binding)!, ["a=1; path=/"], DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks);
         Assert.Equal(1, issued.GetMeasurementSnapshot().Sum(m => m.Value));
 
-        var redemption = new DefaultHttpContext();
-        redemption.Request.Method = HttpMethods.Post;
-        redemption.Request.Scheme = "http";
-        redemption.Request.Host = new HostString("127.0.0.1:5000");
-        redemption.Request.Headers.Origin = "http://127.0.0.1:5000";
-        redemption.Request.Headers.Cookie = Tether.Handoff.BindingCookie.Name + "=" + Binding;
-        redemption.Request.ContentType = "application/x-www-form-urlencoded";
-        redemption.Request.Body = new MemoryStream(System.Text.Encoding.ASCII.GetBytes("id=" + id));
-        await _app.App.Services.GetRequiredService<Tether.Handoff.CookieRedemptionEndpoint>().InvokeAsync(redemption);
+        var redemption = await _app.RedeemAsync(Binding, id);
 
         Assert.Equal(StatusCodes.Status204NoContent, redemption.Response.StatusCode);
         Assert.Equal(1, redeemed.GetMeasurementSnapshot().Sum(m => m.Value));

@@ -25,16 +25,7 @@ public sealed class EventTracingTests : IAsyncLifetime, IDisposable
         };
         ActivitySource.AddActivityListener(_listener);
         _app = await CoreTestApp.StartAsync(
-            events: events => events.Use(async (context, next) =>
-            {
-                if (context.Request.Path == "/members-only")
-                {
-                    context.Response.Redirect("/login");
-                    return;
-                }
-
-                await next(context);
-            }),
+            events: AppEventMiddleware.Guard("/members-only"),
             services: services => services.AddSignalR().AddTether(),
             map: app => app.MapHub<CultureHub>("/hubs/culture"));
     }
@@ -46,8 +37,7 @@ public sealed class EventTracingTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task An_event_span_is_a_child_of_the_current_activity_with_its_pipeline_handler_and_commit_phases_in_order()
     {
-        using var browser = _app.NewBrowser();
-        await browser.GetAsync("/session/set?key=k&value=v");
+        using var browser = await _app.NewBrowser().WithSessionAsync("k", "v");
         var request = await browser.HandshakeAsync("/billing");
         using var root = s_test.StartActivity("framework activity")!;
         Activity? inHandler = null;

@@ -6,30 +6,14 @@ public sealed class EventBridgeTests : IAsyncLifetime
 {
     private CoreTestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(events => events.Use(async (context, next) =>
-    {
-        // An app's own event middleware: the tests drive it through the page location.
-        switch (context.Request.Path.Value)
-        {
-            case "/members-only" when context.User.Identity?.IsAuthenticated != true:
-                context.Response.Redirect("/login?returnUrl=%2Fmembers-only");
-                return;
-            case "/forbidden":
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return;
-        }
-
-        await next(context);
-    }));
+    public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(AppEventMiddleware.Guard("/members-only"));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task Handler_sees_the_signed_in_user_and_what_http_wrote_to_the_session()
     {
-        using var alice = _app.NewBrowser();
-        await alice.GetAsync("/signin?name=alice&role=admin");
-        await alice.GetAsync("/session/set?key=cart&value=3+shoes");
+        using var alice = await _app.SignedInBrowserAsync("alice", "admin").WithSessionAsync("cart", "3 shoes");
         var request = await alice.HandshakeAsync("/search?q=shoe");
 
         string? name = null, tenant = null, cart = null;
@@ -53,9 +37,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_session_write_in_an_event_is_read_by_the_next_http_request()
     {
-        using var bob = _app.NewBrowser();
-        await bob.GetAsync("/signin?name=bob");
-        await bob.GetAsync("/session/set?key=seen&value=yes");
+        using var bob = await _app.SignedInBrowserAsync("bob").WithSessionAsync("seen", "yes");
         var request = await bob.HandshakeAsync("/billing");
 
         await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
@@ -70,8 +52,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task Handler_sees_the_path_query_headers_cookies_and_address_of_the_event_request()
     {
-        using var carol = _app.NewBrowser();
-        await carol.GetAsync("/signin?name=carol");
+        using var carol = await _app.SignedInBrowserAsync("carol");
         var request = await carol.HandshakeAsync(
             "/search?q=red+shoe&page=2",
             new Dictionary<string, string> { ["X-Trace"] = "abc", ["Accept-Language"] = "fr-FR" });
@@ -107,21 +88,14 @@ public sealed class EventBridgeTests : IAsyncLifetime
         Assert.Equal("http", scheme);
     }
 
-    public static TheoryData<string> BadCookies => new()
-    {
-        "tampered-auth",
-        "tampered-session",
-        "none",
-        "garbage",
-    };
-
     [Theory]
-    [MemberData(nameof(BadCookies))]
+    [InlineData("tampered-auth")]
+    [InlineData("tampered-session")]
+    [InlineData("none")]
+    [InlineData("garbage")]
     public async Task A_tampered_or_missing_cookie_counts_for_nothing_while_the_intact_one_beside_it_still_counts(string kind)
     {
-        using var dave = _app.NewBrowser();
-        await dave.GetAsync("/signin?name=dave");
-        await dave.GetAsync("/session/set?key=secret&value=dave-data");
+        using var dave = await _app.SignedInBrowserAsync("dave").WithSessionAsync("secret", "dave-data");
         var real = await dave.HandshakeAsync();
         var auth = real.Cookies[".AspNetCore.Cookies"];
         var session = real.Cookies[".AspNetCore.Session"];
@@ -234,13 +208,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     public async Task An_event_middleware_that_redirects_stops_the_handler_and_the_outcome_carries_it()
     {
         var request = await _app.HandshakeAsync(null, "/members-only");
-        var ran = false;
-
-        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
-        {
-            ran = true;
-            return Task.CompletedTask;
-        });
+        var (ran, outcome) = await RunNotingAsync(request);
 
         Assert.False(ran);
         Assert.False(outcome.HandlerRan);
@@ -252,16 +220,9 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task An_event_middleware_that_denies_stops_the_handler_with_403()
     {
-        using var erin = _app.NewBrowser();
-        await erin.GetAsync("/signin?name=erin");
+        using var erin = await _app.SignedInBrowserAsync("erin");
         var request = await erin.HandshakeAsync("/forbidden");
-        var ran = false;
-
-        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
-        {
-            ran = true;
-            return Task.CompletedTask;
-        });
+        var (ran, outcome) = await RunNotingAsync(request);
 
         Assert.False(ran);
         Assert.False(outcome.HandlerRan);
@@ -302,9 +263,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_read_only_event_costs_one_session_store_round_trip()
     {
-        using var ivy = _app.NewBrowser();
-        await ivy.GetAsync("/signin?name=ivy");
-        await ivy.GetAsync("/session/set?key=cart&value=1+hat");
+        using var ivy = await _app.SignedInBrowserAsync("ivy").WithSessionAsync("cart", "1 hat");
         var request = await ivy.HandshakeAsync("/");
         var connection = new ConnectionState();
         await _app.Bridge.RunAsync(request, connection, _ => Task.CompletedTask);
@@ -326,9 +285,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_session_write_made_before_the_handler_throws_is_committed()
     {
-        using var frank = _app.NewBrowser();
-        await frank.GetAsync("/signin?name=frank");
-        await frank.GetAsync("/session/set?key=x&value=y");
+        using var frank = await _app.SignedInBrowserAsync("frank").WithSessionAsync("x", "y");
         var request = await frank.HandshakeAsync("/pay");
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
@@ -362,9 +319,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_session_store_that_is_down_is_a_typed_error_and_the_handler_does_not_run()
     {
-        using var gina = _app.NewBrowser();
-        await gina.GetAsync("/signin?name=gina");
-        await gina.GetAsync("/session/set?key=k&value=v");
+        using var gina = await _app.SignedInBrowserAsync("gina").WithSessionAsync("k", "v");
         var request = await gina.HandshakeAsync("/");
         _app.Cache.Down = true;
         try
@@ -389,9 +344,7 @@ public sealed class EventBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_session_write_that_the_store_cannot_save_is_reported_not_lost_silently()
     {
-        using var hal = _app.NewBrowser();
-        await hal.GetAsync("/signin?name=hal");
-        await hal.GetAsync("/session/set?key=k&value=v");
+        using var hal = await _app.SignedInBrowserAsync("hal").WithSessionAsync("k", "v");
         var request = await hal.HandshakeAsync("/");
 
         var error = await Assert.ThrowsAsync<SessionUnavailableException>(() => _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
@@ -404,6 +357,18 @@ public sealed class EventBridgeTests : IAsyncLifetime
 
         Assert.True(error.HandlerRan);
         Assert.Equal("v", await hal.GetAsync("/session/get?key=k"));
+    }
+
+    /// <summary>Runs one event whose handler only notes that it ran.</summary>
+    private async Task<(bool Ran, EventOutcome Outcome)> RunNotingAsync(EventRequest request)
+    {
+        var ran = false;
+        var outcome = await _app.Bridge.RunAsync(request, new ConnectionState(), _ =>
+        {
+            ran = true;
+            return Task.CompletedTask;
+        });
+        return (ran, outcome);
     }
 
     private static string Flip(string value) => value[..^4] + (value[^4] == 'A' ? 'B' : 'A') + value[^3..];

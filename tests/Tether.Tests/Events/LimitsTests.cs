@@ -68,8 +68,8 @@ public class LimitsTests
     [Fact]
     public void A_malformed_set_cookie_header_is_skipped_alone_and_a_deletion_beside_it_still_applies()
     {
-        var connection = new ConnectionState();
         var handshake = new Dictionary<string, string> { [".AspNetCore.Cookies"] = "ticket", ["theme"] = "dark" };
+        var connection = new ConnectionState();
         connection.Rebase(handshake);
 
         connection.Absorb(["this is not a cookie", ".AspNetCore.Cookies=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; httponly"]);

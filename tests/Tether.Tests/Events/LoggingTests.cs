@@ -125,8 +125,7 @@ public sealed class LoggingTests : IAsyncLifetime, IDisposable
 
     private async Task<EventRequest> TamperedCookieHandshakeAsync()
     {
-        using var zoe = _app.NewBrowser();
-        await zoe.GetAsync("/signin?name=zoe");
+        using var zoe = await _app.SignedInBrowserAsync("zoe");
         var ticket = zoe.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
         var tampered = ticket[..^4] + (ticket[^4] == 'A' ? 'B' : 'A') + ticket[^3..];
         return await _app.HandshakeAsync($".AspNetCore.Cookies={tampered}", "/");

@@ -22,20 +22,14 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_decrypts_its_authentication_cookie_once_and_still_authenticates_every_event()
     {
-        using var alice = _app.NewBrowser();
-        await alice.GetAsync("/signin?name=alice");
+        using var alice = await _app.SignedInBrowserAsync("alice");
         var request = await alice.HandshakeAsync("/");
         var connection = new ConnectionState(_app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value);
         var before = _counting.Unprotects;
 
         for (var i = 0; i < 10; i++)
         {
-            string? name = null;
-            await _app.Bridge.RunAsync(request, connection, _ =>
-            {
-                name = Current.User().Identity?.Name;
-                return Task.CompletedTask;
-            });
+            var name = await _app.UserAsync(request, connection);
             Assert.Equal("alice", name);
         }
 
@@ -49,39 +43,21 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
     [Fact]
     public async Task A_revoked_key_ring_takes_effect_once_the_cached_entry_is_older_than_the_cache_duration()
     {
-        using var bob = _app.NewBrowser();
-        await bob.GetAsync("/signin?name=bob");
+        using var bob = await _app.SignedInBrowserAsync("bob");
         var request = await bob.HandshakeAsync("/");
         var options = _app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value;
         var connection = new ConnectionState(options);
-        Assert.Equal("bob", await UserAsync(request, connection));
+        Assert.Equal("bob", await _app.UserAsync(request, connection));
 
         _app.App.Services.GetRequiredService<IKeyManager>().RevokeAllKeys(DateTimeOffset.UtcNow.AddMinutes(1), "test");
 
         // Data Protection refreshes its key ring in the background, so revocation lands a moment later for everyone.
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            while (await UserAsync(request, new ConnectionState(options)) is not null)
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-        }
+        await WaitForAsync(async () => await _app.UserAsync(request, new ConnectionState(options)) is null);
 
         // The connection that already unprotected the cookie keeps it until its cache entry ages out, then loses it.
-        Assert.Equal("bob", await UserAsync(request, connection));
+        Assert.Equal("bob", await _app.UserAsync(request, connection));
         _clock.Advance(TimeSpan.FromSeconds(61));
-        Assert.Null(await UserAsync(request, connection));
-    }
-
-    private async Task<string?> UserAsync(EventRequest request, ConnectionState connection)
-    {
-        string? name = null;
-        await _app.Bridge.RunAsync(request, connection, _ =>
-        {
-            name = Current.User().Identity?.IsAuthenticated == true ? Current.User().Identity!.Name : null;
-            return Task.CompletedTask;
-        });
-        return name;
+        Assert.Null(await _app.UserAsync(request, connection));
     }
 
     /// <summary>The app's real data protection, counting how often it actually decrypts.</summary>

@@ -75,8 +75,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     public async Task A_foreign_origin_is_refused_and_sets_nothing_and_the_id_still_works_for_its_owner()
     {
         await using var client = await Client.ConnectAsync(_app);
-        await client.Connection.InvokeAsync("SetCookie", "prefs", "dark");
-        var (_, id) = await client.NextHandoffAsync();
+        var id = await client.SetCookieAsync("prefs", "dark");
 
         using var foreign = await RedeemAsync(id, client.Binding, origin: "https://evil.example");
         Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
@@ -117,8 +116,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     public async Task An_expired_id_is_refused_and_sets_nothing()
     {
         await using var client = await Client.ConnectAsync(_app);
-        await client.Connection.InvokeAsync("SetCookie", "prefs", "dark");
-        var (_, id) = await client.NextHandoffAsync();
+        var id = await client.SetCookieAsync("prefs", "dark");
 
         // Only Tether's clock moves: the store still holds the entry, and the endpoint's own expiry check refuses it.
         _clock.Advance(TimeSpan.FromSeconds(31));
@@ -132,8 +130,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     public async Task A_get_and_other_malformed_redemptions_are_refused_and_set_nothing()
     {
         await using var client = await Client.ConnectAsync(_app);
-        await client.Connection.InvokeAsync("SetCookie", "prefs", "dark");
-        var (_, id) = await client.NextHandoffAsync();
+        var id = await client.SetCookieAsync("prefs", "dark");
 
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _app.BaseAddress };
         using var get = new HttpRequestMessage(HttpMethod.Get, Path + "?id=" + id);
@@ -159,8 +156,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
     public async Task An_id_never_redeemed_leaves_the_store_when_it_expires_and_is_stored_only_hashed()
     {
         await using var client = await Client.ConnectAsync(_app);
-        await client.Connection.InvokeAsync("SetCookie", "prefs", "dark");
-        var (_, id) = await client.NextHandoffAsync();
+        var id = await client.SetCookieAsync("prefs", "dark");
 
         var key = Assert.Single(_cache.Writes.Keys, k => k.StartsWith("Tether.CookieHandoff:", StringComparison.Ordinal));
         Assert.DoesNotContain(id, key, StringComparison.Ordinal);
@@ -247,15 +243,6 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         return await http.SendAsync(request);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-
     private sealed class StoreClock(TimeProvider clock) : ISystemClock
     {
         public DateTimeOffset UtcNow => clock.GetUtcNow();
@@ -290,6 +277,13 @@ public sealed class CookieHandoffTests : IAsyncLifetime
             client.Binding = cookies.GetCookies(app.BaseAddress)[BindingCookie.Name]?.Value
                 ?? throw new InvalidOperationException("The negotiate response set no binding cookie.");
             return client;
+        }
+
+        /// <summary>Calls the hub's <c>SetCookie</c>, and returns the id of the handoff the call sent.</summary>
+        public async Task<string> SetCookieAsync(string name, string value)
+        {
+            await Connection.InvokeAsync("SetCookie", name, value);
+            return (await NextHandoffAsync()).Id;
         }
 
         public async Task<(string Url, string Id)> NextHandoffAsync()

@@ -41,15 +41,7 @@ public sealed class HandoffFormatTests : IAsyncLifetime
             VersionOne(DateTimeOffset.UtcNow.AddSeconds(20).UtcTicks, cookies),
             new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(20) });
 
-        var redemption = new DefaultHttpContext();
-        redemption.Request.Method = HttpMethods.Post;
-        redemption.Request.Scheme = "http";
-        redemption.Request.Host = new HostString("127.0.0.1:5000");
-        redemption.Request.Headers.Origin = "http://127.0.0.1:5000";
-        redemption.Request.Headers.Cookie = BindingCookie.Name + "=" + Binding;
-        redemption.Request.ContentType = "application/x-www-form-urlencoded";
-        redemption.Request.Body = new MemoryStream(Encoding.ASCII.GetBytes("id=" + id));
-        await _app.App.Services.GetRequiredService<CookieRedemptionEndpoint>().InvokeAsync(redemption);
+        var redemption = await _app.RedeemAsync(Binding, id);
 
         Assert.Equal(StatusCodes.Status204NoContent, redemption.Response.StatusCode);
         Assert.Equal(cookies, redemption.Response.Headers.SetCookie.ToArray());

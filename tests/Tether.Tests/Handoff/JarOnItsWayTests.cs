@@ -11,8 +11,7 @@ public sealed class JarOnItsWayTests
     [Fact]
     public void A_reconnect_before_the_browser_redeemed_keeps_the_newer_cookie()
     {
-        var (connection, clock) = Connection();
-        connection.Absorb([".AspNetCore.Session=new; path=/; httponly"], (clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcTicks);
+        var (connection, _) = OnItsWay(".AspNetCore.Session=new; path=/; httponly");
 
         connection.Rebase(s_oldHandshake);
 
@@ -22,8 +21,7 @@ public sealed class JarOnItsWayTests
     [Fact]
     public void A_deletion_on_its_way_survives_a_reconnect_that_still_carries_the_cookie()
     {
-        var (connection, clock) = Connection();
-        connection.Absorb([".AspNetCore.Session=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/"], (clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcTicks);
+        var (connection, _) = OnItsWay(".AspNetCore.Session=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/");
 
         connection.Rebase(s_oldHandshake);
 
@@ -33,8 +31,7 @@ public sealed class JarOnItsWayTests
     [Fact]
     public void Once_the_browser_has_the_cookie_its_handshake_value_wins_again()
     {
-        var (connection, clock) = Connection();
-        connection.Absorb([".AspNetCore.Session=new; path=/"], (clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcTicks);
+        var (connection, _) = OnItsWay(".AspNetCore.Session=new; path=/");
 
         var redeemed = new Dictionary<string, string> { [".AspNetCore.Session"] = "new" };
         connection.Rebase(redeemed);
@@ -47,8 +44,7 @@ public sealed class JarOnItsWayTests
     [Fact]
     public void After_the_handoff_expired_the_handshake_value_wins_as_before()
     {
-        var (connection, clock) = Connection();
-        connection.Absorb([".AspNetCore.Session=new; path=/"], (clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcTicks);
+        var (connection, clock) = OnItsWay(".AspNetCore.Session=new; path=/");
 
         clock.Advance(TimeSpan.FromSeconds(31));
         connection.Rebase(s_oldHandshake);
@@ -71,5 +67,13 @@ public sealed class JarOnItsWayTests
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         return (new ConnectionState(new TetherOptions { TimeProvider = clock }), clock);
+    }
+
+    /// <summary>A connection whose event set <paramref name="setCookie"/>, handed off to the browser for the next 30 seconds.</summary>
+    private static (ConnectionState Connection, ManualClock Clock) OnItsWay(string setCookie)
+    {
+        var (connection, clock) = Connection();
+        connection.Absorb([setCookie], (clock.GetUtcNow() + TimeSpan.FromSeconds(30)).UtcTicks);
+        return (connection, clock);
     }
 }

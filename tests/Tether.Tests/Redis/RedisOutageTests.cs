@@ -163,14 +163,8 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
+    // A store's command time-out and a Redis restart take seconds each, so these waits allow a minute.
+    private static Task WaitForAsync(Func<bool> condition) => Waiting.WaitForAsync(condition, TimeSpan.FromSeconds(60));
 
     /// <summary>One browser on one node, writing a new session value in a hub call, again and again.</summary>
     private sealed class Writer : IAsyncDisposable

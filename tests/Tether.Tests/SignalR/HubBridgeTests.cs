@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.SignalR;
+using Tether.Tests.Authentication;
 
 namespace Tether.Tests.SignalR;
 
@@ -8,7 +9,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
 
     // Server-side revocation, as Identity's security stamp validation does it: users signed out or demoted after they connected.
-    private readonly ConcurrentDictionary<string, string> _revoked = new();
+    private readonly RevokedUsers _revoked = new();
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await CoreTestApp.StartAsync(
@@ -30,24 +31,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
             options.TimeProvider = _clock;
             options.ExpireTimeSpan = TimeSpan.FromMinutes(10);
             options.SlidingExpiration = false;
-            options.Events.OnValidatePrincipal = context =>
-            {
-                if (context.Principal?.Identity?.Name is { } name && _revoked.TryGetValue(name, out var revocation))
-                {
-                    if (revocation == "signed-out")
-                    {
-                        context.RejectPrincipal();
-                    }
-                    else
-                    {
-                        var identity = context.Principal.Identities.First();
-                        context.ReplacePrincipal(new ClaimsPrincipal(new ClaimsIdentity(
-                            identity.Claims.Where(c => c.Type != identity.RoleClaimType), identity.AuthenticationType)));
-                    }
-                }
-
-                return Task.CompletedTask;
-            };
+            options.Events.OnValidatePrincipal = _revoked.ValidatePrincipalAsync;
         });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -55,9 +39,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task Hub_calls_see_the_user_claims_and_session_of_http_and_their_session_writes_reach_http()
     {
-        using var alice = _app.NewBrowser();
-        await alice.GetAsync("/signin?name=alice");
-        await alice.GetAsync("/session/set?key=owner&value=alice");
+        using var alice = await _app.SignedInBrowserAsync("alice").WithSessionAsync("owner", "alice");
         await using var connection = await _app.ConnectAsync(alice.Cookies, location: "/shop?tab=cart");
 
         var me = await connection.InvokeAsync<Whoami>("Whoami");
@@ -75,9 +57,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task OnConnectedAsync_and_OnDisconnectedAsync_run_inside_an_event()
     {
-        using var gina = _app.NewBrowser();
-        await gina.GetAsync("/signin?name=gina");
-        await gina.GetAsync("/session/set?key=owner&value=gina");
+        using var gina = await _app.SignedInBrowserAsync("gina").WithSessionAsync("owner", "gina");
         var connection = await _app.ConnectAsync(gina.Cookies, location: "/live");
 
         // StartAsync returns at the handshake, before OnConnectedAsync; calls are dispatched only after it ran.
@@ -164,12 +144,10 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_user_signed_out_after_connect_is_refused_by_tethers_own_authorize_check_on_the_next_call()
     {
-        using var kim = _app.NewBrowser();
-        await kim.GetAsync("/signin?name=kim&role=admin");
-        await using var connection = await _app.ConnectAsync(kim.Cookies);
+        await using var connection = await _app.ConnectSignedInAsync("kim", "admin");
         Assert.Equal("secret for kim", await connection.InvokeAsync<string>("Secret"));
 
-        _revoked["kim"] = "signed-out";
+        _revoked.SignOut("kim");
 
         // SignalR's own [Authorize] check passes: it looks at the connect-time user, who was signed in.
         var me = await connection.InvokeAsync<Whoami>("Whoami");
@@ -182,40 +160,27 @@ public sealed class HubBridgeTests : IAsyncLifetime
         Assert.Equal(HubConnectionState.Connected, connection.State);
     }
 
-    [Fact]
-    public async Task A_method_guarded_only_by_an_attribute_that_carries_its_own_requirements_is_checked_on_every_call()
+    // AdminOnly is guarded by [Authorize(Policy = "admins")]; AdminByRequirement only by an attribute that carries its own
+    // requirements (IAuthorizationRequirementData), which Tether checks on every call just the same.
+    [Theory]
+    [InlineData("AdminOnly", "admin area")]
+    [InlineData("AdminByRequirement", "admin area by requirement")]
+    public async Task A_user_who_loses_the_role_after_connect_is_refused_by_tethers_own_policy_check_on_the_next_call(string method, string reply)
     {
-        using var ray = _app.NewBrowser();
-        await ray.GetAsync("/signin?name=ray&role=admin");
-        await using var connection = await _app.ConnectAsync(ray.Cookies);
-        Assert.Equal("admin area by requirement", await connection.InvokeAsync<string>("AdminByRequirement"));
+        await using var connection = await _app.ConnectSignedInAsync("lee", "admin");
+        Assert.Equal(reply, await connection.InvokeAsync<string>(method));
 
-        _revoked["ray"] = "demoted";
+        _revoked.Demote("lee");
 
-        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminByRequirement"));
-        Assert.Contains("Access to 'AdminByRequirement' was denied: the signed-in user does not meet its authorization policy.", denied.Message);
-    }
-
-    [Fact]
-    public async Task A_user_who_loses_the_role_after_connect_is_refused_by_tethers_own_policy_check_on_the_next_call()
-    {
-        using var lee = _app.NewBrowser();
-        await lee.GetAsync("/signin?name=lee&role=admin");
-        await using var connection = await _app.ConnectAsync(lee.Cookies);
-        Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
-
-        _revoked["lee"] = "demoted";
-
-        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
-        Assert.Contains("Access to 'AdminOnly' was denied: the signed-in user does not meet its authorization policy.", denied.Message);
+        var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(method));
+        Assert.Contains($"Access to '{method}' was denied: the signed-in user does not meet its authorization policy.", denied.Message);
         Assert.Equal("secret for lee", await connection.InvokeAsync<string>("Secret"));
     }
 
     [Fact]
     public async Task A_tampered_cookie_is_anonymous_and_authorize_denies_while_the_connection_survives()
     {
-        using var bob = _app.NewBrowser();
-        await bob.GetAsync("/signin?name=bob");
+        using var bob = await _app.SignedInBrowserAsync("bob");
         var cookies = new CookieContainer();
         var real = bob.Cookies.GetCookies(_app.BaseAddress)[".AspNetCore.Cookies"]!.Value;
         cookies.Add(_app.BaseAddress, new Cookie(".AspNetCore.Cookies", real[..^3] + (real[^3] == 'x' ? 'y' : 'x') + real[^2..]));
@@ -234,9 +199,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task A_ticket_that_expires_after_connect_is_anonymous_on_the_next_call_and_authorize_re_checks_it()
     {
-        using var carol = _app.NewBrowser();
-        await carol.GetAsync("/signin?name=carol&role=admin");
-        await using var connection = await _app.ConnectAsync(carol.Cookies);
+        await using var connection = await _app.ConnectSignedInAsync("carol", "admin");
         Assert.Equal("secret for carol", await connection.InvokeAsync<string>("Secret"));
         Assert.Equal("admin area", await connection.InvokeAsync<string>("AdminOnly"));
 
@@ -254,9 +217,7 @@ public sealed class HubBridgeTests : IAsyncLifetime
     [Fact]
     public async Task Authorize_policy_denies_a_signed_in_user_without_the_role()
     {
-        using var dave = _app.NewBrowser();
-        await dave.GetAsync("/signin?name=dave");
-        await using var connection = await _app.ConnectAsync(dave.Cookies);
+        await using var connection = await _app.ConnectSignedInAsync("dave");
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("AdminOnly"));
         Assert.Matches("denied|unauthorized", denied.Message);
@@ -324,15 +285,6 @@ public sealed class HubBridgeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(foreign)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(own)).StatusCode);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!await condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
     }
 
     private async Task<HttpStatusCode> WebSocketHandshakeAsync(string path, string? origin)

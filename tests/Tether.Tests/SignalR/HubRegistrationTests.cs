@@ -2,16 +2,11 @@ namespace Tether.Tests.SignalR;
 
 public sealed class HubRegistrationTests
 {
-    public static TheoryData<string> Registrations => new()
-    {
-        "AddTether() twice",
-        "AddTether() and AddTether<TestHub>()",
-        "AddTether<TestHub>() and AddTether()",
-        "AddTether<TestHub>() twice",
-    };
-
     [Theory]
-    [MemberData(nameof(Registrations))]
+    [InlineData("AddTether() twice")]
+    [InlineData("AddTether() and AddTether<TestHub>()")]
+    [InlineData("AddTether<TestHub>() and AddTether()")]
+    [InlineData("AddTether<TestHub>() twice")]
     public async Task Bridging_a_hub_twice_still_runs_each_call_through_the_event_pipeline_once(string registration)
     {
         var pipelineRuns = 0;

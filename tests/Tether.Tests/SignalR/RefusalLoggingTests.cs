@@ -25,8 +25,7 @@ public sealed class RefusalLoggingTests : IDisposable
     public async Task A_refused_call_fails_on_the_client_with_tethers_message_and_signalr_logs_it_at_error_level_as_event_8()
     {
         await using var app = await StartAsync(documentedFilter: false);
-        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
-        await connection.SetLocationAsync("/closed");
+        await using var connection = await ConnectAsync(app, movedTo: "/closed");
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Ping)));
 
@@ -43,8 +42,7 @@ public sealed class RefusalLoggingTests : IDisposable
     public async Task With_the_documented_filter_refused_calls_still_fail_on_the_client_but_leave_no_error_and_tethers_own_lines_stay()
     {
         await using var app = await StartAsync(documentedFilter: true);
-        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
-        await connection.SetLocationAsync("/closed");
+        await using var connection = await ConnectAsync(app, movedTo: "/closed");
 
         var denied = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Ping)));
         await connection.SetLocationAsync("https://evil.example/x");
@@ -64,7 +62,7 @@ public sealed class RefusalLoggingTests : IDisposable
     public async Task The_documented_filter_also_hides_a_hub_methods_own_exception_which_the_documented_error_filter_logs_again()
     {
         await using var app = await StartAsync(documentedFilter: true, errorFilter: true);
-        await using var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
+        await using var connection = await ConnectAsync(app);
 
         await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>(nameof(RefusalHub.Fail)));
         await connection.SetLocationAsync("/closed");
@@ -75,6 +73,18 @@ public sealed class RefusalLoggingTests : IDisposable
         var error = Assert.Single(records, r => r.Level >= LogLevel.Error);
         Assert.Equal(typeof(HubErrorLog).FullName, error.Category);
         Assert.IsType<InvalidOperationException>(error.Exception);
+    }
+
+    /// <summary>A client of the refusal hub, connected at an open page, then moved to <paramref name="movedTo"/> when given.</summary>
+    private static async Task<HubConnection> ConnectAsync(CoreTestApp app, string? movedTo = null)
+    {
+        var connection = await app.ConnectAsync(hub: "/hubs/refusal", location: "/open");
+        if (movedTo is not null)
+        {
+            await connection.SetLocationAsync(movedTo);
+        }
+
+        return connection;
     }
 
     private async Task<CoreTestApp> StartAsync(bool documentedFilter, bool errorFilter = false)

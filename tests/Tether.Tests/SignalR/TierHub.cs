@@ -20,6 +20,6 @@ public sealed class TierHub : AppHub
     public string HotSecret() => Describe();
 
     private static string Describe() => Current.HttpContext() is { } context
-        ? (context.User.Identity?.Name ?? "anonymous") + (context.Items.ContainsKey("event-middleware") ? " with middleware" : " without middleware")
+        ? (context.User.Identity?.Name ?? "anonymous") + (context.Items.ContainsKey(AppEventMiddleware.MarkerKey) ? " with middleware" : " without middleware")
         : "no context";
 }
