@@ -12,13 +12,16 @@ namespace Tether.SignalR;
 /// controller's in MVC; <c>[DisableRateLimiting]</c> on either turns the limit off, as the rate limiter reads it.
 /// </summary>
 /// <remarks>
-/// Concurrency: any thread. The method's attributes are read once; the endpoint built for the last hub endpoint seen is
+/// A method with no attributes of its own carries its hub's endpoint itself. Concurrency: any thread. The method's attributes are read once; the endpoint built for the last hub endpoint seen is
 /// one immutable pair, read and written with <see cref="Volatile"/>. A hub mapped at two paths rebuilds it when calls
 /// alternate between them; two first calls may both build it, and either result is the same endpoint.
 /// </remarks>
 internal sealed class HubMethodEndpoint(MethodInfo? method)
 {
-    private readonly object[] _metadata = method?.GetCustomAttributes(inherit: true) ?? [];
+    // The compiler's own attributes (nullable context, async state machine, debugger hints) say nothing about the target.
+    private readonly object[] _metadata = method?.GetCustomAttributes(inherit: true)
+        .Where(static a => a.GetType().Namespace is not ("System.Runtime.CompilerServices" or "System.Diagnostics"))
+        .ToArray() ?? [];
     private Built? _last;
 
     /// <summary>The endpoint of a call of the method on a hub mapped at <paramref name="hub"/>.</summary>
