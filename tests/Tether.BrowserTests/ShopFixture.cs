@@ -47,6 +47,9 @@ public sealed class ShopFixture : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:Shop", $"Data Source={_database}");
             builder.UseEnvironment("Development");
 
+            // The deals button's rate limit, in a window that cannot refill while the tests run: reached by counting clicks.
+            builder.UseSetting("RateLimits:Clicks:Window", "01:00:00");
+
             // A free port on loopback: UseKestrel(0) alone let the host fall back to its default, port 5000, which
             // another process may hold.
             builder.UseUrls("http://127.0.0.1:0");
