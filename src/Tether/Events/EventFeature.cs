@@ -6,7 +6,7 @@ namespace Tether.Events;
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
 /// It is also the event's <see cref="IEndpointFeature"/>: the endpoint of the event's target rides on the feature the event
-/// allocates anyway, so carrying it costs no allocation.
+/// allocates anyway, so carrying it costs no allocation of its own, one reference in this feature (bench/README.md).
 /// </summary>
 internal sealed class EventFeature(Delegate handler, ConnectionState? connection) : IEndpointFeature
 {
