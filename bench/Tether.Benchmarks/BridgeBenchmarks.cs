@@ -91,4 +91,12 @@ public class BridgeBenchmarks
     /// <summary>No middleware: context build, scope and ambient binding only.</summary>
     [Benchmark]
     public Task NoMiddleware() => _floor.Bridge.RunAsync(_floor.Request, _floor.Connection, BridgeHost.Handler);
+
+    /// <summary>The same, carrying its target's endpoint (a page's), as every circuit page event and hub call now does.</summary>
+    [Benchmark]
+    public Task NoMiddlewareWithEndpoint() => _floor.Bridge.RunAsync(
+        default, _floor.Request, _floor.Connection, BridgeHost.Handler, null, CancellationToken.None, EventTier.Full, s_page);
+
+    private static readonly Microsoft.AspNetCore.Http.Endpoint s_page = new(
+        null, new Microsoft.AspNetCore.Http.EndpointMetadataCollection(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute("clicks")), "/deals");
 }

@@ -1,6 +1,8 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Shop;
 using Shop.Components;
@@ -47,6 +49,28 @@ if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
 builder.Services.AddCascadingAuthenticationState();
 builder.Services.AddSignalR().AddTether<ShopHub>();
 builder.Services.AddAppState<BillingState>();
+builder.Services.AddAppState<ShopState>();
+builder.Services.AddSingleton<FeaturedProduct>();
+
+// One policy for the catalogue's admin-only action: a handler checks it with await State.AuthorizeAsync("admin").
+builder.Services.AddAuthorizationBuilder().AddPolicy("admin", policy => policy.RequireRole("admin"));
+
+// ASP.NET Core's own rate limiter, run on events by events.UseRateLimiter() below: a page (or a hub, or a hub method)
+// opts in with [EnableRateLimiting("clicks")]. A few clicks a second per user (RateLimits:Clicks in configuration); a
+// refused click does not run, and AppState.DeniedStatusCode shows 429.
+var clicks = builder.Configuration.GetSection("RateLimits:Clicks");
+builder.Services.AddRateLimiter(options =>
+{
+    options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+    options.AddPolicy("clicks", context => RateLimitPartition.GetFixedWindowLimiter(
+        context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+        _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = clicks.GetValue("PermitLimit", 3),
+            Window = clicks.GetValue("Window", TimeSpan.FromSeconds(1)),
+            QueueLimit = 0,
+        }));
+});
 
 // One culture setting for pages and events: app.UseRequestLocalization() and events.UseRequestLocalization() below
 // both read these options (culture cookie first, then Accept-Language).
@@ -70,10 +94,12 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 // The event pipeline: the app's session and authentication middleware, then the app's own middleware for events.
-// Here: the profile needs a signed-in user, checked again on every click rather than once when the page loaded.
+// Here: the rate limiter, which reads the [EnableRateLimiting] of the page a click is on (the event's endpoint, /deals).
+// The profile needs a signed-in user, checked again on every click rather than once when the page loaded.
 // And every event runs in the culture of its own request, read afresh from the culture cookie or Accept-Language.
 app.UseTether(events =>
 {
+    events.UseRateLimiter();
     events.UseRequestLocalization();
     events.Use(async (context, next) =>
     {

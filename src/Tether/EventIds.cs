@@ -47,4 +47,6 @@ internal static class EventIds
     public const int PageAuthorizationFailed = 200;
     public const int PageNotResolved = 201;
     public const int PageEventRefused = 202;
+    public const int HandlerAuthorizationFailed = 203;
+    public const int HandlerAuthorizationRefused = 204;
 }

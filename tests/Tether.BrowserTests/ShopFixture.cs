@@ -42,6 +42,8 @@ public sealed class ShopFixture : IAsyncLifetime
     {
         (_factory, BaseUrl) = ShopNode.Start(_database, builder =>
         {
+            // The deals button's rate limit, in a window that cannot refill while the tests run: reached by counting clicks.
+            builder.UseSetting("RateLimits:Clicks:Window", "01:00:00");
             builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new RecordingCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
             builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>

@@ -45,8 +45,9 @@ public abstract class AppState
     public IReadOnlyList<string> Roles { get; private set; } = [];
 
     /// <summary>
-    /// The status code with which the event pipeline refused the latest event (401, 403, 400 when the page location was
-    /// one Tether rejects, or 503 when the session store was down), or <see langword="null"/> when it ran.
+    /// The status code with which the event pipeline refused the latest event (401, 403, 429 from the app's rate limiter, 400
+    /// when the page location was one Tether rejects, or 503 when the session store was down), or with which
+    /// <see cref="AuthorizeAsync"/> refused its handler; <see langword="null"/> when it ran.
     /// </summary>
     public int? DeniedStatusCode { get; private set; }
 
@@ -58,6 +59,22 @@ public abstract class AppState
         => (_navigation ?? throw new InvalidOperationException(
             $"{GetType().Name} was not registered with services.AddAppState<{GetType().Name}>(), so it cannot navigate."))
             .NavigateTo(url, forceLoad);
+
+    /// <summary>
+    /// Authorizes the event handler running now against the authorization policy <paramref name="policy"/>, with the user
+    /// of this event, as a page's <c>[Authorize]</c> is checked on its events: through the app's
+    /// <c>IAuthorizationService</c>, authenticated with the policy's schemes. Guards one action of a public page.
+    /// </summary>
+    /// <param name="policy">The name of a policy the app registered (<c>AddAuthorizationBuilder().AddPolicy(...)</c>).</param>
+    /// <param name="resource">The resource the policy's handlers are given; the event's <see cref="HttpContext"/> when omitted.</param>
+    /// <returns>
+    /// <see langword="true"/> when the user meets the policy. <see langword="false"/> when not, already answered: a user who
+    /// is not signed in is sent to the scheme's login page with this page as its return URL; a signed-in user, or a policy
+    /// that cannot be evaluated, leaves the page with 403 (or 500) in <see cref="DeniedStatusCode"/>. Return from the
+    /// handler then.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">No event is running.</exception>
+    public Task<bool> AuthorizeAsync(string policy, object? resource = null) => HandlerAuthorization.AuthorizeAsync(this, policy, resource);
 
     /// <summary>
     /// Called at the start of every event, after the snapshot properties were read, so a subclass can refresh its own

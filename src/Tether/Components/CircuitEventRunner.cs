@@ -63,7 +63,11 @@ internal sealed partial class CircuitEventRunner(
                 },
                 requestServices: null,
                 CancellationToken.None,
-                plan.Tier);
+                plan.Tier,
+                // A page event's endpoint is its page's, so the event middleware reads the page's metadata (the rate
+                // limiter its [EnableRateLimiting]). The circuit's own activities have none: the location they see is the
+                // page they leave, not the one they render (dotnet/aspnetcore#49460 asks for limits on the events).
+                plan.Page?.Endpoint);
         }
         catch (SessionUnavailableException ex)
         {

@@ -13,9 +13,11 @@ namespace Tether.Components;
 /// <remarks>Concurrency: immutable, shared by every circuit.</remarks>
 internal sealed class PageEndpoint
 {
-    public PageEndpoint(Type pageType, string? route, EndpointMetadataCollection metadata, bool hasFallbackPolicy, TetherOptions options)
+    public PageEndpoint(Type pageType, Endpoint endpoint, string? route, bool hasFallbackPolicy, TetherOptions options)
     {
+        var metadata = endpoint.Metadata;
         PageType = pageType;
+        Endpoint = endpoint;
         Route = route;
         AllowAnonymous = metadata.GetMetadata<IAllowAnonymous>() is not null;
         AuthorizeData = metadata.GetOrderedMetadata<IAuthorizeData>();
@@ -33,6 +35,12 @@ internal sealed class PageEndpoint
     }
 
     public Type PageType { get; }
+
+    /// <summary>
+    /// The page's own endpoint (the one <c>MapRazorComponents</c> maps for its <c>@page</c>): what its events'
+    /// <c>HttpContext.GetEndpoint()</c> returns, with the page's attributes (<c>[EnableRateLimiting]</c>, ...) as metadata.
+    /// </summary>
+    public Endpoint Endpoint { get; }
 
     public string? Route { get; }
 

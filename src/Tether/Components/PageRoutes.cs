@@ -108,7 +108,7 @@ internal sealed class PageRoutes(EndpointDataSource? endpoints, ParameterPolicyF
                 RoutePrecedence.ComputeInbound(template),
                 new TemplateMatcher(template, new RouteValueDictionary(pattern.Defaults)),
                 [.. constraints],
-                new PageEndpoint(component.Type, pattern.RawText, route.Metadata, _hasFallbackPolicy, _options)));
+                new PageEndpoint(component.Type, route, pattern.RawText, _hasFallbackPolicy, _options)));
         }
 
         // The routing system's order for inbound matching: literal segments before constrained parameters before

@@ -33,7 +33,10 @@ internal sealed class EventBridge(
     /// its log scope. <paramref name="requestServices"/> is the caller's scope (SignalR's per invocation), or
     /// <see langword="null"/> for one of the bridge's own. Whatever the handler or a middleware threw is rethrown after
     /// the session was committed and the context cleared. <paramref name="tier"/> <see cref="EventTier.AuthOnly"/> skips
-    /// the app's event middleware; the adapters never bring <see cref="EventTier.None"/> here.
+    /// the app's event middleware; the adapters never bring <see cref="EventTier.None"/> here. <paramref name="endpoint"/> is the
+    /// event's target as the app's endpoints describe it (a circuit's page, a hub and its method), which
+    /// <c>HttpContext.GetEndpoint()</c> returns to the event's middleware, so endpoint metadata (<c>[EnableRateLimiting]</c>,
+    /// an app's own attributes) works as it does over HTTP; the adapter chooses it, the core only carries it.
     /// </summary>
     public Task<EventOutcome> RunAsync(
         EventOrigin origin,
@@ -42,14 +45,15 @@ internal sealed class EventBridge(
         Func<HttpContext, Task> handler,
         IServiceProvider? requestServices,
         CancellationToken cancellationToken,
-        EventTier tier = EventTier.Full)
+        EventTier tier = EventTier.Full,
+        Endpoint? endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Run(origin, request, connection, handler, requestServices, tier, cancellationToken);
+        return Run(origin, request, connection, handler, requestServices, tier, endpoint, cancellationToken);
     }
 
     /// <summary>
-    /// As <see cref="RunAsync(EventOrigin, EventRequest, ConnectionState?, Func{HttpContext, Task}, IServiceProvider?, CancellationToken, EventTier)"/>,
+    /// As <see cref="RunAsync(EventOrigin, EventRequest, ConnectionState?, Func{HttpContext, Task}, IServiceProvider?, CancellationToken, EventTier, Endpoint?)"/>,
     /// for an adapter whose own check runs in place of the handler (a circuit page's <c>[Authorize]</c>): what
     /// <paramref name="handler"/> returns is its verdict, <see langword="null"/> when it ran the event, or the refusal
     /// the event ends with.
@@ -61,10 +65,11 @@ internal sealed class EventBridge(
         Func<HttpContext, Task<EventOutcome?>> handler,
         IServiceProvider? requestServices,
         CancellationToken cancellationToken,
-        EventTier tier = EventTier.Full)
+        EventTier tier = EventTier.Full,
+        Endpoint? endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Run(origin, request, connection, handler, requestServices, tier, cancellationToken);
+        return Run(origin, request, connection, handler, requestServices, tier, endpoint, cancellationToken);
     }
 
     private Task<EventOutcome> Run(
@@ -74,14 +79,15 @@ internal sealed class EventBridge(
         Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
+        Endpoint? endpoint,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
 
         // One check when nothing listens: the observed path is a wrapper, so the unobserved one pays no state machine for it.
         return observer is { Observing: true }
-            ? RunObservedAsync(observer, origin, request, connection, handler, requestServices, tier, cancellationToken)
-            : RunCoreAsync(null, origin, request, connection, handler, requestServices, tier, cancellationToken);
+            ? RunObservedAsync(observer, origin, request, connection, handler, requestServices, tier, endpoint, cancellationToken)
+            : RunCoreAsync(null, origin, request, connection, handler, requestServices, tier, endpoint, cancellationToken);
     }
 
     private async Task<EventOutcome> RunObservedAsync(
@@ -92,13 +98,14 @@ internal sealed class EventBridge(
         Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
+        Endpoint? endpoint,
         CancellationToken cancellationToken)
     {
         // Started inside this async method: the span it makes current must not flow back to the caller's context.
         var observation = observer.Start(origin, request.Path.Value, tier);
         try
         {
-            var outcome = await RunCoreAsync(observation, origin, request, connection, handler, requestServices, tier, cancellationToken);
+            var outcome = await RunCoreAsync(observation, origin, request, connection, handler, requestServices, tier, endpoint, cancellationToken);
             observation.Stop(outcome);
             return outcome;
         }
@@ -117,6 +124,7 @@ internal sealed class EventBridge(
         Delegate handler,
         IServiceProvider? requestServices,
         EventTier tier,
+        Endpoint? endpoint,
         CancellationToken cancellationToken)
     {
         // Only when something logs Tether's category at all: the scope state is then the one allocation it costs.
@@ -133,7 +141,7 @@ internal sealed class EventBridge(
         var application = pipeline.Application;
         var scope = requestServices is null ? scopeFactory.CreateAsyncScope() : default(AsyncServiceScope?);
         var response = new EventResponseFeature();
-        var feature = new EventFeature(handler, connection) { Tier = tier, Observation = observation };
+        var feature = new EventFeature(handler, connection) { Tier = tier, Observation = observation, Endpoint = endpoint };
         var context = EventContextFactory.Create(request, connection, response, feature, scope?.ServiceProvider ?? requestServices!, cancellationToken);
 
         if (logger.IsEnabled(LogLevel.Debug))

@@ -54,6 +54,7 @@ internal static class EventContextFactory
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
         features.Set<IServiceProvidersFeature>(new ServiceProvidersFeature { RequestServices = services });
         features.Set(feature);
+        features.Set<IEndpointFeature>(feature);
 
         return new DefaultHttpContext(features);
     }

@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Tether.Events;
 
 /// <summary>
 /// Carries an event's handler through the event pipeline to its terminal, which is built once and shared by all events.
+/// It is also the event's <see cref="IEndpointFeature"/>: the endpoint of the event's target rides on the feature the event
+/// allocates anyway, so carrying it costs no allocation of its own, one reference in this feature (bench/README.md).
 /// </summary>
-internal sealed class EventFeature(Delegate handler, ConnectionState? connection)
+internal sealed class EventFeature(Delegate handler, ConnectionState? connection) : IEndpointFeature
 {
     /// <summary>The connection the event belongs to, if any.</summary>
     public ConnectionState? Connection { get; } = connection;
@@ -28,6 +31,12 @@ internal sealed class EventFeature(Delegate handler, ConnectionState? connection
 
     /// <summary>The verdict the handler returned: set by the terminal, when an adapter's own check refused the event.</summary>
     public EventOutcome? Refusal { get; set; }
+
+    /// <summary>
+    /// The endpoint of the event's target, given by its adapter (a circuit page's, a hub's); what
+    /// <c>HttpContext.GetEndpoint()</c> returns. Middleware may set it, as over HTTP.
+    /// </summary>
+    public Endpoint? Endpoint { get; set; }
 
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }

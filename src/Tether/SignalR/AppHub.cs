@@ -25,6 +25,20 @@ public abstract class AppHub : Hub
     /// <returns>A completed task: Tether's hub filter records the location before this runs.</returns>
     [HubMethodName(TetherHubFilter.LocationMethodName)]
     public Task SetLocation(string location) => Task.CompletedTask;
+
+    /// <summary>
+    /// Authorizes the rest of this call against the authorization policy <paramref name="policy"/>, with the user of this
+    /// call (not the connection's), through the app's <c>IAuthorizationService</c>: the same check as a method's
+    /// <c>[Authorize(Policy = ...)]</c>, for a method that decides part-way (or for one resource) whether it may go on.
+    /// </summary>
+    /// <param name="policy">The name of a policy the app registered.</param>
+    /// <param name="resource">The resource the policy's handlers are given; the call's <see cref="HttpContext"/> when omitted.</param>
+    /// <returns>A task that completes when the user meets the policy.</returns>
+    /// <exception cref="HubException">
+    /// The call is not signed in, its user does not meet the policy, or the policy could not be evaluated: the call fails
+    /// with this message, and the connection stays open.
+    /// </exception>
+    protected Task AuthorizeAsync(string policy, object? resource = null) => HubHandlerAuthorization.AuthorizeAsync(policy, resource);
 }
 
 /// <summary>
@@ -46,6 +60,9 @@ public abstract class AppHub<TClient> : Hub<TClient>
     /// <inheritdoc cref="AppHub.SetLocation"/>
     [HubMethodName(TetherHubFilter.LocationMethodName)]
     public Task SetLocation(string location) => Task.CompletedTask;
+
+    /// <inheritdoc cref="AppHub.AuthorizeAsync"/>
+    protected Task AuthorizeAsync(string policy, object? resource = null) => HubHandlerAuthorization.AuthorizeAsync(policy, resource);
 }
 
 internal static class AppHubContext

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Tether.Events;
@@ -42,7 +43,8 @@ internal sealed partial class HubEventBridge(EventBridge bridge, ILogger logger)
                 },
                 invocation.ServiceProvider,
                 invocation.Context.ConnectionAborted,
-                tier);
+                tier,
+                method.Endpoint.For(invocation.Context.GetHttpContext()?.GetEndpoint()));
         }
         catch (SessionUnavailableException ex)
         {
@@ -78,7 +80,8 @@ internal sealed partial class HubEventBridge(EventBridge bridge, ILogger logger)
             _ => next(context),
             context.ServiceProvider,
             CancellationToken.None,
-            tier);
+            tier,
+            context.Context.GetHttpContext()?.GetEndpoint());
         connection.SignIn?.Follow(outcome);
         if (!outcome.HandlerRan)
         {

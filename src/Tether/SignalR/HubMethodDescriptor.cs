@@ -23,6 +23,7 @@ internal sealed class HubMethodDescriptor
         AuthorizeData = authorizeData;
         RequirementData = requirementData;
         IsLocationReport = isLocationReport;
+        Endpoint = new HubMethodEndpoint(method);
     }
 
     /// <summary>The hub type (the concrete one, not the method's declaring type).</summary>
@@ -46,6 +47,9 @@ internal sealed class HubMethodDescriptor
 
     /// <summary>Whether each call is authorized against the method's and its hub's metadata.</summary>
     public bool RequiresAuthorization => AuthorizeData.Length > 0 || RequirementData.Length > 0;
+
+    /// <summary>The endpoint the method's calls carry: its hub's, with the method's attributes (its connects': the hub's).</summary>
+    public HubMethodEndpoint Endpoint { get; }
 
     /// <summary>
     /// <see cref="AppHub.SetLocation"/>: the client reporting the page's location. Not an event: it is never bridged, and

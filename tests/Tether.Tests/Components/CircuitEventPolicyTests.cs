@@ -162,5 +162,5 @@ public sealed class CircuitEventPolicyTests
         => CircuitEventPolicy.Decide(kind, locationRejected, page, pageNotResolved, noPageTier, authorized ?? []);
 
     private static PageEndpoint Page<TPage>()
-        => new(typeof(TPage), null, new EndpointMetadataCollection(typeof(TPage).GetCustomAttributes(inherit: true)), hasFallbackPolicy: false, new TetherOptions());
+        => new(typeof(TPage), new Endpoint(null, new EndpointMetadataCollection(typeof(TPage).GetCustomAttributes(inherit: true)), typeof(TPage).Name), null, hasFallbackPolicy: false, new TetherOptions());
 }

@@ -179,13 +179,16 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             return user;
         }
 
-        public Task ActivityAsync(string hubMethod, Action handler)
+        public Task ActivityAsync(string hubMethod, Action handler) => ActivityAsync(hubMethod, () =>
         {
-            _next = () =>
-            {
-                handler();
-                return Task.CompletedTask;
-            };
+            handler();
+            return Task.CompletedTask;
+        });
+
+        /// <summary>An activity whose app code awaits, as a Blazor handler may.</summary>
+        public Task ActivityAsync(string hubMethod, Func<Task> handler)
+        {
+            _next = handler;
             ComponentHubCall.Current = new ComponentHubCall(hubMethod, _handshake);
             try
             {
