@@ -25,6 +25,11 @@ internal sealed class TetherStartupCheck(IServiceProvider services) : IHostedSer
                 "Call app.UseTether() after app.UseSession() and app.UseAuthentication().");
         }
 
+        if (Accessors.HttpContextAccessorBinding.Problem(services) is { } accessor)
+        {
+            throw new InvalidOperationException(accessor);
+        }
+
         var states = services.GetServices<AppStateRegistration>().ToList();
         if (states.Count > 0 && services.GetService<InteractiveServerRegistration>() is null)
         {

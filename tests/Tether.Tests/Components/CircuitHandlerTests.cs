@@ -19,16 +19,7 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     private CoreTestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await RevocableSignInTests.StartAsync(
-        services: services =>
-        {
-            services.AddTether().AddInteractiveServer();
-            services.AddAppState<TestState>();
-            services.AddScoped<NavigationManager, TestNavigation>();
-            services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
-
-            // The browser's side of JS interop cannot run here: calls (cookie handoffs) are recorded instead.
-            services.AddScoped<IJSRuntime, RecordingJSRuntime>();
-        },
+        services: AddCircuitServices,
         events: events => events.Use(async (context, next) =>
         {
             switch (context.Request.Path.Value)
@@ -45,6 +36,18 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
         }));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>What a <see cref="Circuit"/> needs: the Blazor adapter, an app state, and Blazor's circuit services.</summary>
+    internal static void AddCircuitServices(IServiceCollection services)
+    {
+        services.AddTether().AddInteractiveServer();
+        services.AddAppState<TestState>();
+        services.AddScoped<NavigationManager, TestNavigation>();
+        services.AddScoped<AuthenticationStateProvider, ServerAuthenticationStateProvider>();
+
+        // The browser's side of JS interop cannot run here: calls (cookie handoffs) are recorded instead.
+        services.AddScoped<IJSRuntime, RecordingJSRuntime>();
+    }
 
     [Fact]
     public async Task After_a_sign_out_over_http_no_event_of_an_open_circuit_runs_as_the_old_user_in_1000_trials()
@@ -165,6 +168,9 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
 
         public int Clicks { get; private set; }
 
+        /// <summary>The request that carries the circuit's socket.</summary>
+        public HttpContext Connection => _handshake;
+
         public static Circuit Open(CoreTestApp app, string? cookieHeader, string location = "/page")
         {
             var scope = app.App.Services.CreateAsyncScope();
@@ -230,6 +236,9 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             context.Request.Scheme = "http";
             context.Request.Host = _host;
             context.Request.Path = "/_blazor";
+
+            // As UseTether marks the socket's request when it passes through.
+            Tether.Accessors.SocketRequest.Mark(context);
             if (cookieHeader is { Length: > 0 })
             {
                 context.Request.Headers.Cookie = cookieHeader;
