@@ -210,14 +210,18 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             return user;
         }
 
-        public Task ActivityAsync(string hubMethod, Action handler)
+        /// <summary>
+        /// An inbound activity of the circuit, as the hub call <paramref name="hubMethod"/> brings it; with
+        /// <paramref name="withHubCall"/> false, as if Tether's filter had not seen the call.
+        /// </summary>
+        public Task ActivityAsync(string hubMethod, Action handler, bool withHubCall = true)
         {
             _next = () =>
             {
                 handler();
                 return Task.CompletedTask;
             };
-            ComponentHubCall.Current = new ComponentHubCall(hubMethod, _handshake);
+            ComponentHubCall.Current = withHubCall ? new ComponentHubCall(hubMethod, _handshake) : null;
             try
             {
                 return _pipeline(_context);
