@@ -95,5 +95,5 @@ public sealed class SecurityStampTests : IAsyncLifetime
         return string.Join(",", users);
     }
 
-    private sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<IdentityUser>(options);
+    internal sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<IdentityUser>(options);
 }
