@@ -19,7 +19,8 @@ internal static class EventPipelineComposition
         var parts = new EventPipelineParts();
         if (options.UseSession)
         {
-            parts.SessionProtection = EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options);
+            parts.SessionProtection = EventDataProtectionProvider.For(
+                services.GetRequiredService<IDataProtectionProvider>(), options, services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>());
         }
 
         // Store/: with a cache that reads in batches (Redis), the event's session and sign-in records are read in one

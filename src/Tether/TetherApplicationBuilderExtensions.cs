@@ -86,6 +86,9 @@ public static class TetherApplicationBuilderExtensions
 
                 // The binding cookie that the connection's cookie handoffs are redeemable with (see BindingCookie).
                 handoff.EnsureBindingCookie(context);
+
+                // Every flow of the connection inherits this request in IHttpContextAccessor: it must never hand it out.
+                Tether.Accessors.SocketRequest.Mark(context);
                 return next(context);
             }
 

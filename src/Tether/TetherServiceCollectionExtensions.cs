@@ -27,7 +27,11 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TetherStartupCheck>());
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
-        services.TryAddSingleton(static services => new EventStoreCache(services.GetRequiredService<IDistributedCache>()));
+        // Inside an event, IHttpContextAccessor is the event's context, so SignInManager and every library that finds its
+        // context through it works in circuits and hub calls (dotnet/aspnetcore#13601, #27772).
+        Tether.Accessors.HttpContextAccessorBinding.Add(services);
+        services.TryAddSingleton(static services => new EventStoreCache(
+            services.GetRequiredService<IDistributedCache>(), services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
         // Instruments come from the app's IMeterFactory, as ASP.NET Core's own do (AddMetrics is idempotent, and the
         // hosting builders call it already).
         services.AddMetrics();
@@ -41,6 +45,8 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
+        // A sign-in or sign-out inside an event shows its user in that event (the render it causes), not from the next.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, Tether.Authentication.EventSignInCookieSetup>());
         return new TetherBuilder(services);
     }
 

@@ -7,7 +7,8 @@ namespace Tether;
 
 /// <summary>
 /// Fails start-up on registrations that would otherwise fail silently: Tether's services without its event pipeline,
-/// or app states without the Blazor adapter that refreshes them.
+/// app states without the Blazor adapter that refreshes them, an <c>IHttpContextAccessor</c> that replaced Tether's, and
+/// a running framework whose Blazor hub no longer has the methods Tether keys on.
 /// </summary>
 /// <remarks>
 /// A hosted service, so it runs after the web host built the app's pipeline (the host's own hosted service is
@@ -25,12 +26,22 @@ internal sealed class TetherStartupCheck(IServiceProvider services) : IHostedSer
                 "Call app.UseTether() after app.UseSession() and app.UseAuthentication().");
         }
 
+        if (Accessors.HttpContextAccessorBinding.Problem(services) is { } accessor)
+        {
+            throw new InvalidOperationException(accessor);
+        }
+
         var states = services.GetServices<AppStateRegistration>().ToList();
         if (states.Count > 0 && services.GetService<InteractiveServerRegistration>() is null)
         {
             throw new InvalidOperationException(
                 $"services.AddAppState<{states[0].StateType.Name}>() was called, but Tether does not bridge Blazor circuits, so the " +
                 "state would never see an event's user or session. Call builder.Services.AddTether().AddInteractiveServer().");
+        }
+
+        if (services.GetService<InteractiveServerRegistration>() is not null && ComponentHubContract.Problem() is { } framework)
+        {
+            throw new InvalidOperationException(framework);
         }
 
         return Task.CompletedTask;

@@ -52,6 +52,7 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
             PatchProject(Path.Combine(app, "TemplateApp.csproj"), Path.Combine(repo, "src", "Tether", "Tether.csproj"));
             PatchProgram(Path.Combine(app, "Program.cs"));
             PatchCounter(Path.Combine(app, "Components", "Pages", "Counter.razor"));
+            await AddInteractiveLoginAsync(Path.Combine(app, "Components", "Pages", "InteractiveLogin.razor"));
 
             // The template ships Data/app.db with its migration applied (SQLite on every OS) and the app runs from its
             // project folder, where the connection string "DataSource=Data/app.db" points: no migration step is needed.
@@ -178,6 +179,34 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         await Expect(tab1.Locator("#tether-user")).ToHaveTextAsync("anonymous", new() { Timeout = Wait });
         await Expect(tab1.Locator("#session-count")).ToHaveTextAsync("1", new() { Timeout = Wait });
         await Expect(tab1.Locator("#auth-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
+
+        // An interactive login component, written as a controller action is: SignInManager in click handlers, no Tether line.
+        await tab1.GotoAsync("/interactive-login");
+        await Expect(tab1.Locator("#login-interactive")).ToBeAttachedAsync(new() { Timeout = Wait });
+        await tab1.FillAsync("#login-email", Email);
+        await tab1.FillAsync("#login-password", Password);
+        await tab1.ClickAsync("#log-in");
+        await Expect(tab1.Locator("#login-result")).ToHaveTextAsync("Succeeded", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#login-view")).ToHaveTextAsync(Email, new() { Timeout = Wait });
+        await Expect(tab1.Locator("#login-user")).ToHaveTextAsync(Email, new() { Timeout = Wait });
+
+        output.WriteLine($"signed in interactively: {Elapsed()}");
+
+        // The cookie reached the browser: another tab, over HTTP, is signed in.
+        var tab3 = await context.NewPageAsync();
+        await tab3.GotoAsync("/Account/Manage");
+        await Expect(tab3).ToHaveURLAsync(baseUrl + "/Account/Manage", new() { Timeout = Wait });
+
+        await tab1.ClickAsync("#log-out");
+        await Expect(tab1.Locator("#login-result")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#login-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
+        await Expect(tab1.Locator("#login-user")).ToHaveTextAsync("anonymous", new() { Timeout = Wait });
+
+        // And its deletion too: a reload is signed out.
+        await tab1.ReloadAsync();
+        await Expect(tab1.Locator("#login-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
+
+        output.WriteLine($"signed out interactively: {Elapsed()}");
     }
 
     private string Elapsed() => $"{_scenario.Elapsed.TotalSeconds:F1}s";
@@ -260,6 +289,43 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
                 private string sessionCount = "-";
             """);
     }
+
+    // The login component of issue 18's "What we saw", as an ASP.NET Core developer writes a controller action.
+    private static Task AddInteractiveLoginAsync(string razor) => File.WriteAllTextAsync(razor, """
+        @page "/interactive-login"
+        @rendermode InteractiveServer
+        @using Microsoft.AspNetCore.Identity
+        @using TemplateApp.Data
+        @using Tether
+        @inject SignInManager<ApplicationUser> SignIn
+
+        <input id="login-email" @bind="email" @bind:event="oninput" />
+        <input id="login-password" type="password" @bind="password" @bind:event="oninput" />
+        <button id="log-in" @onclick="LogIn">Log in</button>
+        <button id="log-out" @onclick="LogOut">Log out</button>
+        <p>Result: <span id="login-result">@result</span></p>
+        <p>Current.User(): <span id="login-user">@(Current.User().Identity?.Name ?? "anonymous")</span></p>
+        <AuthorizeView>
+            <Authorized><p>AuthorizeView: <span id="login-view">@context.User.Identity?.Name</span></p></Authorized>
+            <NotAuthorized><p>AuthorizeView: <span id="login-view">signed out</span></p></NotAuthorized>
+        </AuthorizeView>
+        @if (RendererInfo.IsInteractive)
+        {
+            <span id="login-interactive"></span>
+        }
+
+        @code {
+            private string email = string.Empty, password = string.Empty, result = "-";
+
+            async Task LogIn() => result = (await SignIn.PasswordSignInAsync(email, password, false, false)).ToString();
+
+            async Task LogOut()
+            {
+                await SignIn.SignOutAsync();
+                result = "signed out";
+            }
+        }
+        """);
 
     private static void Patch(string file, string anchor, string replacement)
     {

@@ -35,7 +35,7 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
 
     // BeginInvokeDotNetFromJS(string callId, string assemblyName, string methodIdentifier, long dotNetObjectId, string
     // argsJson): the hub call's own argument list is kept, not copies of its parts, so a call costs one reference more.
-    private bool IsDotNetCall => HubMethod is "BeginInvokeDotNetFromJS";
+    private bool IsDotNetCall => HubMethod is ComponentHubContract.BeginInvokeDotNetFromJS;
 
     /// <summary>
     /// Activities that run no app code of their own: render acknowledgements, replies to JS calls the server made
@@ -46,8 +46,8 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
     /// The page's report of its URL (<see cref="CircuitLocation.ReportMethod"/>) is one too: it only corrects the location
     /// the next events run at, and running it through the bridge at the stale location would be the very bug it fixes.
     /// </remarks>
-    public bool IsPassive => HubMethod is "OnRenderCompleted" or "EndInvokeJSFromDotNet" or "ReceiveByteArray"
-        or "ReceiveJSDataChunk" or "SendDotNetStreamToJS"
+    public bool IsPassive => HubMethod is ComponentHubContract.OnRenderCompleted or ComponentHubContract.EndInvokeJSFromDotNet
+        or ComponentHubContract.ReceiveByteArray or ComponentHubContract.ReceiveJSDataChunk or ComponentHubContract.SendDotNetStreamToJS
         || IsLocationReport;
 
     // The page's report of its URL: an instance call (no assembly name, an object id) of Tether's reserved identifier. A
@@ -62,5 +62,5 @@ internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection
     /// <c>UpdateRootComponents</c>, a navigation <c>OnLocationChanged</c> and <c>UpdateRootComponents</c>; each render is
     /// followed by a passive <c>OnRenderCompleted</c>.
     /// </remarks>
-    public bool IsUserEvent => HubMethod is "DispatchBrowserEvent" or "BeginInvokeDotNetFromJS";
+    public bool IsUserEvent => HubMethod is ComponentHubContract.DispatchBrowserEvent or ComponentHubContract.BeginInvokeDotNetFromJS;
 }

@@ -10,11 +10,9 @@ namespace Tether.Components;
 /// <remarks>Concurrency: stateless, one for all hub calls; what it learns goes on the call's own async flow.</remarks>
 internal sealed class ComponentHubCallFilter : IHubFilter
 {
-    private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
-
     public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (invocationContext.Hub.GetType().FullName == ComponentHubTypeName)
+        if (invocationContext.Hub.GetType().FullName == ComponentHubContract.HubTypeName)
         {
             ComponentHubCall.Current = new ComponentHubCall(
                 invocationContext.HubMethodName, invocationContext.Context.GetHttpContext(), invocationContext.HubMethodArguments);

@@ -25,7 +25,7 @@ internal static class RefusedCall
 
     public static void Complete(IJSRuntime js, ComponentHubCall? activity)
     {
-        if (activity is { HubMethod: "BeginInvokeDotNetFromJS", CallId: { } callId } && js is JSRuntime runtime)
+        if (activity is { HubMethod: ComponentHubContract.BeginInvokeDotNetFromJS, CallId: { } callId } && js is JSRuntime runtime)
         {
             DotNetDispatcher.BeginInvokeDotNet(runtime, new DotNetInvocationInfo(s_assembly, Method, 0, callId), "[]");
         }

@@ -111,8 +111,11 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         _revocation.UseDispatcher(SynchronizationContext.Current);
         if (_connection.HandshakeFor(activity?.Connection) is not { } handshake)
         {
+            // Fail closed: with no handshake there is no request to bridge and no page to authorize, and running the
+            // activity anyway would run app code as nobody, past an [Authorize] page's check.
             Log.NoHandshake(_logger, hubMethod);
-            return next(context);
+            _runner.RefuseUnrun(activity, StatusCodes.Status500InternalServerError);
+            return Task.CompletedTask;
         }
 
         var located = _locator.Locate(handshake);
@@ -153,7 +156,7 @@ internal sealed partial class TetherCircuitHandler : CircuitHandler, IDisposable
         [LoggerMessage(EventIds.PageNotResolved, LogLevel.Error, "The page of a circuit's location could not be resolved; its event was refused.", EventName = nameof(EventIds.PageNotResolved))]
         public static partial void PageNotResolved(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventIds.NoHandshake, LogLevel.Warning, "A circuit activity ({HubMethod}) arrived before Tether saw the circuit's connection; it runs without the event bridge.", EventName = nameof(EventIds.NoHandshake))]
+        [LoggerMessage(EventIds.NoHandshake, LogLevel.Error, "A circuit activity ({HubMethod}) arrived without the hub call Tether takes the circuit's connection from; it was refused.", EventName = nameof(EventIds.NoHandshake))]
         public static partial void NoHandshake(ILogger logger, string hubMethod);
 
         [LoggerMessage(EventIds.CircuitActivity, LogLevel.Debug, "Circuit activity {HubMethod}: {Mode}.", EventName = nameof(EventIds.CircuitActivity))]

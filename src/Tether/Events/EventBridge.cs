@@ -152,8 +152,8 @@ internal sealed class EventBridge(
         ExceptionDispatchInfo? failure = null;
 
         // Binding replaces whatever context this flow inherited (step 1). It is bound for the whole pipeline, not only
-        // the handler: the event's own middleware may read Current too, and the data protection wrapper finds the
-        // connection's unprotect cache through it.
+        // the handler: the event's own middleware may read Current and IHttpContextAccessor too, and the data protection
+        // wrapper and the store cache find the event through that accessor.
         var box = AmbientContext.Bind(context);
         try
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
 
 namespace Tether.Events;
 
@@ -8,30 +9,38 @@ namespace Tether.Events;
 /// payload the connection already unprotected is not decrypted again. Outside events, and for every payload it has not
 /// seen on the connection, it is the app's own data protection, unchanged.
 /// </summary>
-internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner) : IDataProtectionProvider
+/// <remarks>
+/// The middleware unprotect with no context, so it finds the event's connection through <see cref="IHttpContextAccessor"/>,
+/// which is the event's context inside an event. Elsewhere that context has no event feature (or there is none), and the
+/// payload is decrypted as it would be without Tether.
+/// </remarks>
+internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner, IHttpContextAccessor accessor) : IDataProtectionProvider
 {
     /// <summary>The provider the session and cookie authentication middleware get: wrapped unless the cache is off.</summary>
-    public static IDataProtectionProvider For(IDataProtectionProvider provider, TetherOptions options)
+    public static IDataProtectionProvider For(IDataProtectionProvider provider, TetherOptions options, IHttpContextAccessor accessor)
         => options.UnprotectCacheDuration <= TimeSpan.Zero || provider is EventDataProtectionProvider
             ? provider
-            : new EventDataProtectionProvider(provider);
+            : new EventDataProtectionProvider(provider, accessor);
 
     // One wrapper per purpose: the unprotect cache keys on the protector, so the event's store prefetch, which reads the
     // session cookie before SessionMiddleware does, shares the middleware's cache entry instead of adding its own.
     private readonly ConcurrentDictionary<string, IDataProtector> _protectors = new(StringComparer.Ordinal);
 
     public IDataProtector CreateProtector(string purpose)
-        => _protectors.GetOrAdd(purpose, static (purpose, inner) => new Protector(inner.CreateProtector(purpose)), inner);
+        => _protectors.GetOrAdd(purpose, static (purpose, self) => new Protector(self._inner.CreateProtector(purpose), self._accessor), this);
 
-    private sealed class Protector(IDataProtector inner) : IDataProtector
+    private readonly IDataProtectionProvider _inner = inner;
+    private readonly IHttpContextAccessor _accessor = accessor;
+
+    private sealed class Protector(IDataProtector inner, IHttpContextAccessor accessor) : IDataProtector
     {
-        public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose));
+        public IDataProtector CreateProtector(string purpose) => new Protector(inner.CreateProtector(purpose), accessor);
 
         public byte[] Protect(byte[] plaintext) => inner.Protect(plaintext);
 
         public byte[] Unprotect(byte[] protectedData)
         {
-            var cache = AmbientContext.HttpContext?.Features.Get<EventFeature>()?.Connection?.UnprotectCache;
+            var cache = accessor.HttpContext?.Features.Get<EventFeature>()?.Connection?.UnprotectCache;
             if (cache is null)
             {
                 return inner.Unprotect(protectedData);

@@ -41,7 +41,7 @@ internal sealed class EventPipeline
             // The app's own SessionMiddleware, given the caching wrapper of the app's data protection so a connection
             // does not decrypt the same session cookie on every event, and the store a feature serves, if one does.
             var sessionProtection = parts.SessionProtection
-                ?? EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options);
+                ?? EventDataProtectionProvider.For(services.GetRequiredService<IDataProtectionProvider>(), options, services.GetRequiredService<IHttpContextAccessor>());
             if (parts.SessionStore is { } store)
             {
                 events.UseMiddleware<SessionMiddleware>(sessionProtection, store);

@@ -1,5 +1,5 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Distributed;
-using Tether.Events;
 
 namespace Tether.Store;
 
@@ -8,11 +8,16 @@ namespace Tether.Store;
 /// read of an entry the event read up front (<see cref="EventStoreReads"/>) is served from it, and so is the refresh that
 /// follows, since the batch slid the entry's expiration. Everything else goes to the app's cache, unchanged.
 /// </summary>
-internal sealed class EventStoreCache(IDistributedCache inner) : IDistributedCache
+/// <remarks>
+/// The session and sign-in stores call it with no context, so it finds the event's reads through
+/// <see cref="IHttpContextAccessor"/>, which is the event's context inside an event; anywhere else it names a context
+/// without reads (or none), and every call goes to the app's cache.
+/// </remarks>
+internal sealed class EventStoreCache(IDistributedCache inner, IHttpContextAccessor accessor) : IDistributedCache
 {
     public IDistributedCache Inner => inner;
 
-    private static EventStoreReads? Reads => AmbientContext.HttpContext?.Features.Get<EventStoreReads>();
+    private EventStoreReads? Reads => accessor.HttpContext?.Features.Get<EventStoreReads>();
 
     public byte[]? Get(string key) => Reads is { } reads && reads.TryGet(key, out var value) ? value : inner.Get(key);
 

@@ -80,5 +80,5 @@ public sealed class SecurityStampTests : IAsyncLifetime
         Assert.Equal("kim@example.com", await _app.UsersAsync([await kim.HandshakeAsync("/")]));
     }
 
-    private sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<IdentityUser>(options);
+    internal sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityDbContext<IdentityUser>(options);
 }

@@ -140,6 +140,15 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
 
         public int Clicks { get; private set; }
 
+        /// <summary>The circuit's DI scope, which a component's <c>@inject</c> resolves from.</summary>
+        public IServiceProvider Services => _scope.ServiceProvider;
+
+        /// <summary>What the circuit called in its browser.</summary>
+        public RecordingJSRuntime Js => (RecordingJSRuntime)_scope.ServiceProvider.GetRequiredService<IJSRuntime>();
+
+        /// <summary>The request that carries the circuit's socket.</summary>
+        public HttpContext Connection => _handshake;
+
         public static Circuit Open(CoreTestApp app, string? cookieHeader, string location = "/page")
         {
             var scope = app.App.Services.CreateAsyncScope();
@@ -179,17 +188,21 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             return user;
         }
 
-        public Task ActivityAsync(string hubMethod, Action handler) => ActivityAsync(hubMethod, () =>
+        /// <summary>
+        /// An inbound activity of the circuit, as the hub call <paramref name="hubMethod"/> brings it; with
+        /// <paramref name="withHubCall"/> false, as if Tether's filter had not seen the call.
+        /// </summary>
+        public Task ActivityAsync(string hubMethod, Action handler, bool withHubCall = true) => ActivityAsync(hubMethod, () =>
         {
             handler();
             return Task.CompletedTask;
-        });
+        }, withHubCall);
 
-        /// <summary>An activity whose app code awaits, as a Blazor handler may.</summary>
-        public Task ActivityAsync(string hubMethod, Func<Task> handler)
+        /// <summary>An inbound activity whose app code is asynchronous, as a click handler that signs in is.</summary>
+        public Task ActivityAsync(string hubMethod, Func<Task> handler, bool withHubCall = true)
         {
             _next = handler;
-            ComponentHubCall.Current = new ComponentHubCall(hubMethod, _handshake);
+            ComponentHubCall.Current = withHubCall ? new ComponentHubCall(hubMethod, _handshake) : null;
             try
             {
                 return _pipeline(_context);
@@ -208,6 +221,9 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             context.Request.Scheme = "http";
             context.Request.Host = _host;
             context.Request.Path = "/_blazor";
+
+            // As UseTether marks the socket's request when it passes through.
+            Tether.Accessors.SocketRequest.Mark(context);
             if (cookieHeader is { Length: > 0 })
             {
                 context.Request.Headers.Cookie = cookieHeader;
@@ -226,10 +242,28 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
         /// <summary>The arguments of each call, by identifier: the last call's.</summary>
         public ConcurrentDictionary<string, object?[]?> Arguments { get; } = new();
 
+        private readonly System.Threading.Channels.Channel<(string Identifier, object?[]? Args)> _invoked
+            = System.Threading.Channels.Channel.CreateUnbounded<(string, object?[]?)>();
+
+        /// <summary>The arguments of the next call of <paramref name="identifier"/> (one made since the last read included).</summary>
+        public async Task<object?[]?> NextCallAsync(string identifier)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            while (true)
+            {
+                var (called, args) = await _invoked.Reader.ReadAsync(timeout.Token);
+                if (called == identifier)
+                {
+                    return args;
+                }
+            }
+        }
+
         public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
         {
             Calls.Enqueue(identifier);
             Arguments[identifier] = args;
+            _invoked.Writer.TryWrite((identifier, args));
             return ValueTask.FromResult(default(TValue)!);
         }
 

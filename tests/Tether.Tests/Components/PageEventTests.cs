@@ -126,6 +126,30 @@ public sealed class PageEventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task On_a_none_tier_page_IHttpContextAccessor_is_null_in_an_event_never_the_sockets_request_nor_an_earlier_events_context()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/signin?name=dee");
+        await using var circuit = Circuit.Open(_app, browser.CookieHeader, "/hot");
+        var accessor = _app.App.Services.GetRequiredService<IHttpContextAccessor>();
+
+        // The socket's request, in the framework's holder as the hosting layer set it, and a context an earlier event left.
+        accessor.HttpContext = circuit.Connection;
+        var stale = AmbientContext.Bind(new DefaultHttpContext());
+        HttpContext? seen = new DefaultHttpContext();
+        try
+        {
+            await circuit.ActivityAsync("BeginInvokeDotNetFromJS", () => seen = accessor.HttpContext);
+        }
+        finally
+        {
+            stale.Clear();
+        }
+
+        Assert.Null(seen);
+    }
+
+    [Fact]
     public async Task An_event_on_a_none_tier_page_sees_no_context_not_even_one_its_flow_inherited_and_reads_no_store()
     {
         using var browser = await _app.SignedInBrowserAsync("dee").WithSessionAsync("k", "v");

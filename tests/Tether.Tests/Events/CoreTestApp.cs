@@ -173,6 +173,25 @@ internal sealed class CoreTestApp : IAsyncDisposable
         public Task<EventRequest> HandshakeAsync(string? location = null, IDictionary<string, string>? headers = null)
             => _app.HandshakeAsync(CookieHeader, location, headers);
 
+        /// <summary>Opens a hub's negotiate, as a page's socket does first: the browser gets its binding cookie.</summary>
+        public async Task NegotiateAsync(string hub = "/hubs/test")
+        {
+            using var response = await Client.PostAsync(hub + "/negotiate?negotiateVersion=1", content: null);
+            response.EnsureSuccessStatusCode();
+        }
+
+        /// <summary>Redeems a cookie handoff as Tether's script does: a same-origin POST with the binding cookie.</summary>
+        public async Task RedeemAsync(string id, string path = "/_tether/cookies")
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("id", id)]),
+            };
+            request.Headers.Add("Origin", _app.BaseAddress.GetLeftPart(UriPartial.Authority));
+            using var response = await Client.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+
         public void Dispose() => Client.Dispose();
     }
 }

@@ -1,0 +1,280 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Tether.Tests.Components;
+
+namespace Tether.Tests.Authentication;
+
+/// <summary>
+/// ASP.NET Core Identity's <see cref="SignInManager{TUser}"/> used as a controller action uses it, with no Tether line:
+/// in a click handler of a circuit (driven as Blazor drives it) and in a hub method (a real SignalR client). Identity on
+/// EF Core and SQLite, revocable sign-in on its application cookie; the cookies reach the browser through the handoff,
+/// which the tests redeem as Tether's script does.
+/// </summary>
+public sealed class SignInManagerTests : IAsyncLifetime
+{
+    private const string Ann = "ann@example.com";
+    private const string Two = "two@example.com";
+    private const string Password = "Passw0rd!";
+
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"tether-signin-{Guid.NewGuid():N}.db");
+    private CoreTestApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await CoreTestApp.StartAsync(
+            services: services =>
+            {
+                services.AddDbContext<SecurityStampTests.IdentityDb>(o => o.UseSqlite($"Data Source={_database}"));
+                services.AddIdentity<IdentityUser, IdentityRole>(o => o.Lockout.MaxFailedAccessAttempts = 2)
+                    .AddEntityFrameworkStores<SecurityStampTests.IdentityDb>()
+                    .AddDefaultTokenProviders();
+                services.AddTether().AddRevocableSignIn();
+                services.AddTestCircuits();
+                services.AddSignalR().AddTether();
+            },
+            map: app =>
+            {
+                app.MapHub<AccountHub>("/hubs/account");
+                app.MapGet("/whoami", (HttpContext context) => context.User.Identity?.Name ?? "anonymous");
+                app.MapGet("/identity/signin", async (SignInManager<IdentityUser> signIn, UserManager<IdentityUser> users, string email) =>
+                {
+                    await signIn.SignInAsync((await users.FindByEmailAsync(email))!, isPersistent: false);
+                    return "ok";
+                });
+            });
+
+        await using var scope = _app.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<SecurityStampTests.IdentityDb>().Database.EnsureCreatedAsync();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        await users.CreateAsync(new IdentityUser { UserName = Ann, Email = Ann, EmailConfirmed = true }, Password);
+        await users.CreateAsync(new IdentityUser { UserName = Two, Email = Two, EmailConfirmed = true, TwoFactorEnabled = true }, Password);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_database);
+    }
+
+    [Fact]
+    public async Task PasswordSignInAsync_in_a_click_handler_shows_the_new_user_in_the_same_render_and_its_cookie_reaches_the_browser()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.NegotiateAsync("/hubs/account");
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        string? during = null;
+
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+        {
+            var result = await signIn.PasswordSignInAsync(Ann, Password, isPersistent: false, lockoutOnFailure: true);
+            during = result.Succeeded + " " + Current.User().Identity?.Name;
+        });
+
+        Assert.Equal("True " + Ann, during);
+        Assert.Equal(Ann, circuit.State.UserName);
+        Assert.Equal(Ann, (await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.Name);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        await RedeemAsync(circuit, browser);
+        Assert.Equal(Ann, await browser.GetAsync("/whoami"));
+    }
+
+    [Fact]
+    public async Task SignOutAsync_in_a_click_handler_shows_an_anonymous_user_and_a_new_empty_session_in_the_same_render_and_the_browser_is_signed_out()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.NegotiateAsync("/hubs/account");
+        await browser.GetAsync("/identity/signin?email=" + Ann);
+        await browser.GetAsync("/session/set?key=cart&value=hat");
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        string? during = null;
+
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+        {
+            await signIn.SignOutAsync();
+            during = (Current.User().Identity?.IsAuthenticated == true ? "signed in" : "anonymous") + ", session keys: " + Current.Session()!.Keys.Count();
+        });
+
+        Assert.Equal("anonymous, session keys: 0", during);
+        Assert.False(circuit.State.IsAuthenticated);
+        Assert.False((await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.IsAuthenticated);
+        await RedeemAsync(circuit, browser);
+        Assert.Equal("anonymous", await browser.GetAsync("/whoami"));
+        Assert.Equal("(none)", await browser.GetAsync("/session/get?key=cart"));
+    }
+
+    [Fact]
+    public async Task Plain_HttpContext_SignInAsync_and_SignOutAsync_in_click_handlers_show_their_user_in_the_same_render()
+    {
+        using var browser = _app.NewBrowser();
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        var users = circuit.Services.GetRequiredService<UserManager<IdentityUser>>();
+        var seen = new List<string?>();
+
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+        {
+            var principal = await signIn.CreateUserPrincipalAsync((await users.FindByEmailAsync(Ann))!);
+            await Current.HttpContext()!.SignInAsync(IdentityConstants.ApplicationScheme, principal);
+            seen.Add(Current.User().Identity?.Name);
+        });
+        seen.Add(circuit.State.UserName);
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+        {
+            await Current.HttpContext()!.SignOutAsync(IdentityConstants.ApplicationScheme);
+            seen.Add(Current.User().Identity?.Name ?? "anonymous");
+        });
+        seen.Add(circuit.State.IsAuthenticated ? "signed in" : "anonymous");
+
+        Assert.Equal([Ann, Ann, "anonymous", "anonymous"], seen);
+    }
+
+    [Fact]
+    public async Task PasswordSignInAsync_in_a_hub_call_signs_in_with_remember_me_and_the_browser_gets_a_persistent_cookie()
+    {
+        await using var account = await Account.ConnectAsync(_app);
+
+        Assert.Equal("ok as " + Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.PasswordSignIn), Ann, Password, true));
+        await account.RedeemNextAsync();
+
+        Assert.Equal(Ann, await account.Browser.GetAsync("/whoami"));
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.Whoami)));
+        var cookie = account.Cookie(".AspNetCore.Identity.Application");
+        Assert.NotNull(cookie);
+        Assert.True(cookie.Expires > DateTime.Now, "a remember-me sign-in sets a persistent cookie");
+    }
+
+    [Fact]
+    public async Task PasswordSignInAsync_in_a_hub_call_locks_the_account_out_after_the_failures_Identity_allows()
+    {
+        await using var account = await Account.ConnectAsync(_app);
+
+        Assert.Equal("failed as anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.PasswordSignIn), Ann, "wrong", false));
+        Assert.Equal("locked out as anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.PasswordSignIn), Ann, "wrong", false));
+        Assert.Equal("locked out as anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.PasswordSignIn), Ann, Password, false));
+        Assert.Equal("anonymous", await account.Browser.GetAsync("/whoami"));
+    }
+
+    [Fact]
+    public async Task SignInAsync_RefreshSignInAsync_and_SignOutAsync_in_hub_calls_reach_the_browser()
+    {
+        await using var account = await Account.ConnectAsync(_app);
+
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.SignIn), Ann));
+        await account.RedeemNextAsync();
+        var first = account.Cookie(".AspNetCore.Identity.Application")!.Value;
+        Assert.Equal(Ann, await account.Browser.GetAsync("/whoami"));
+
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.Refresh)));
+        await account.RedeemNextAsync();
+        Assert.NotEqual(first, account.Cookie(".AspNetCore.Identity.Application")!.Value);
+        Assert.Equal(Ann, await account.Browser.GetAsync("/whoami"));
+
+        Assert.Equal("anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.SignOut)));
+        await account.RedeemNextAsync();
+        Assert.Equal("anonymous", await account.Browser.GetAsync("/whoami"));
+        Assert.Equal("anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.Whoami)));
+    }
+
+    [Fact]
+    public async Task The_two_factor_sign_in_runs_across_two_hub_calls_and_its_cookies_reach_the_browser()
+    {
+        await using var account = await Account.ConnectAsync(_app);
+
+        Assert.Equal("two-factor as anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.PasswordSignIn), Two, Password, false));
+        await account.RedeemNextAsync();
+        Assert.NotNull(account.Cookie("Identity.TwoFactorUserId"));
+
+        string code;
+        await using (var scope = _app.App.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            code = await users.GenerateTwoFactorTokenAsync((await users.FindByEmailAsync(Two))!, TokenOptions.DefaultEmailProvider);
+        }
+
+        Assert.Equal("ok as " + Two, await account.Hub.InvokeAsync<string>(nameof(AccountHub.TwoFactor), code));
+        await account.RedeemNextAsync();
+
+        Assert.Equal(Two, await account.Browser.GetAsync("/whoami"));
+        Assert.NotNull(account.Cookie("Identity.TwoFactorRememberMe"));
+        Assert.Null(account.Cookie("Identity.TwoFactorUserId"));
+    }
+
+    private static async Task RedeemAsync(CircuitHandlerTests.Circuit circuit, CoreTestApp.Browser browser)
+    {
+        var handoff = await circuit.Js.NextCallAsync("tether.redeemCookies");
+        await browser.RedeemAsync((string)handoff![1]!, (string)handoff[0]!);
+    }
+
+    /// <summary>A browser with a hub connection to <see cref="AccountHub"/>, and the cookie handoffs it was sent.</summary>
+    private sealed class Account(CoreTestApp app, CoreTestApp.Browser browser, HubConnection hub, Channel<(string Url, string Id)> handoffs) : IAsyncDisposable
+    {
+        public CoreTestApp.Browser Browser { get; } = browser;
+
+        public HubConnection Hub { get; } = hub;
+
+        public static async Task<Account> ConnectAsync(CoreTestApp app)
+        {
+            var browser = app.NewBrowser();
+            var handoffs = Channel.CreateUnbounded<(string, string)>();
+            var hub = await app.ConnectAsync(browser.Cookies, "/hubs/account", before: c => c.On<string, string>("tether:cookies", (url, id) => handoffs.Writer.TryWrite((url, id))));
+            return new Account(app, browser, hub, handoffs);
+        }
+
+        public async Task RedeemNextAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            var (url, id) = await handoffs.Reader.ReadAsync(timeout.Token);
+            await Browser.RedeemAsync(id, url);
+        }
+
+        public Cookie? Cookie(string name) => Browser.Cookies.GetCookies(app.BaseAddress)[name];
+
+        public async ValueTask DisposeAsync()
+        {
+            await Hub.DisposeAsync();
+            Browser.Dispose();
+        }
+    }
+}
+
+/// <summary>Identity's sign-in calls in hub methods, as a controller action makes them.</summary>
+public sealed class AccountHub(SignInManager<IdentityUser> signIn, UserManager<IdentityUser> users) : Hub
+{
+    public async Task<string> PasswordSignIn(string email, string password, bool remember)
+        => Describe(await signIn.PasswordSignInAsync(email, password, remember, lockoutOnFailure: true));
+
+    public async Task<string?> SignIn(string email)
+    {
+        await signIn.SignInAsync((await users.FindByEmailAsync(email))!, isPersistent: false);
+        return Whoami();
+    }
+
+    public async Task<string?> Refresh()
+    {
+        await signIn.RefreshSignInAsync((await users.GetUserAsync(Current.User()))!);
+        return Whoami();
+    }
+
+    public async Task<string?> SignOut()
+    {
+        await signIn.SignOutAsync();
+        return Whoami();
+    }
+
+    public async Task<string> TwoFactor(string code)
+        => Describe(await signIn.TwoFactorSignInAsync(TokenOptions.DefaultEmailProvider, code, isPersistent: false, rememberClient: true));
+
+    public string Whoami() => Current.User().Identity?.Name ?? "anonymous";
+
+    private string Describe(Microsoft.AspNetCore.Identity.SignInResult result)
+        => (result.Succeeded ? "ok" : result.IsLockedOut ? "locked out" : result.RequiresTwoFactor ? "two-factor" : result.IsNotAllowed ? "not allowed" : "failed")
+            + " as " + Whoami();
+}
