@@ -28,6 +28,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<EventPipeline>();
         services.TryAddSingleton<EventBridge>();
         services.TryAddSingleton(static services => new EventStoreCache(services.GetRequiredService<IDistributedCache>()));
+        Tether.Sessions.SessionRegistration.Add(services);
         // Instruments come from the app's IMeterFactory, as ASP.NET Core's own do (AddMetrics is idempotent, and the
         // hosting builders call it already).
         services.AddMetrics();
