@@ -204,13 +204,16 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             return user;
         }
 
-        public Task ActivityAsync(string hubMethod, Action handler)
+        public Task ActivityAsync(string hubMethod, Action handler) => ActivityAsync(hubMethod, () =>
         {
-            _next = () =>
-            {
-                handler();
-                return Task.CompletedTask;
-            };
+            handler();
+            return Task.CompletedTask;
+        });
+
+        /// <summary>A hub call of the circuit whose handler awaits (a component's async event handler).</summary>
+        public Task ActivityAsync(string hubMethod, Func<Task> handler)
+        {
+            _next = handler;
             ComponentHubCall.Current = new ComponentHubCall(hubMethod, _handshake);
             try
             {

@@ -256,7 +256,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         }
     }
 
-    private sealed class StoreClock(TimeProvider clock) : ISystemClock
+    internal sealed class StoreClock(TimeProvider clock) : ISystemClock
     {
         public DateTimeOffset UtcNow => clock.GetUtcNow();
     }
