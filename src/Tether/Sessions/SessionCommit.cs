@@ -7,11 +7,16 @@ namespace Tether.Sessions;
 /// Commits a session's changes with compare-and-set: the session as the request or event sees it replaces the value it
 /// loaded; if another writer committed in between, the store answers with its value, the changes are laid over that
 /// (<see cref="SessionChanges.ApplyTo"/>), and the result is tried again, at most <see cref="MaxAttempts"/> times. No
-/// lock is held between the load and the commit. Thread-safe: one instance serves every session of the app.
+/// lock is held between the load and the commit (a lock across a request was refused in dotnet/aspnetcore#24148). The
+/// commits of one session within this process take turns, for the store's calls only: a retry then never loses to a
+/// writer of the same process, so on the memory cache a commit succeeds at its second attempt at the latest, and on a
+/// shared store it can only lose to other nodes. Thread-safe: one instance serves every session of the app.
 /// </summary>
 internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, TetherMetrics? metrics, int maxAttempts = SessionCommit.DefaultMaxAttempts)
 {
-    public const int DefaultMaxAttempts = 10;
+    public const int DefaultMaxAttempts = 25;
+
+    private readonly SemaphoreSlim[] _turns = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public int MaxAttempts => maxAttempts;
 
@@ -22,6 +27,27 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     /// written nothing; a store failure is thrown as the store threw it.
     /// </summary>
     public async Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitAsync(
+        string key,
+        byte[]? loaded,
+        byte[] id,
+        Dictionary<string, byte[]> entries,
+        SessionChanges changes,
+        DistributedCacheEntryOptions options,
+        CancellationToken cancellationToken)
+    {
+        var turn = _turns[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_turns.Length];
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            return await CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    private async Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitInTurnAsync(
         string key,
         byte[]? loaded,
         byte[] id,

@@ -26,27 +26,30 @@ internal static class SessionApp
             collection.AddScoped<IJSRuntime, CircuitHandlerTests.RecordingJSRuntime>();
             services?.Invoke(collection);
         },
-        map: app =>
+        map: Map);
+
+    /// <summary>Maps <see cref="SessionHub"/> and the session's HTTP endpoints on <paramref name="app"/>.</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapHub<SessionHub>(Hub);
+        app.MapPost("/list/add", async (HttpContext context, string key, string item) =>
         {
-            app.MapHub<SessionHub>(Hub);
-            app.MapPost("/list/add", async (HttpContext context, string key, string item) =>
-            {
-                await SessionHub.AddAsync(context.Session, key, item);
-                // Committed before the response: SessionMiddleware's own commit runs after the response may have left.
-                await context.Session.CommitAsync();
-                return "ok";
-            });
-            app.MapGet("/list", async (HttpContext context, string key) =>
-            {
-                await context.Session.LoadAsync();
-                return string.Join(',', SessionHub.Items(context.Session, key));
-            });
-            app.MapGet("/session/keys", async (HttpContext context, string prefix) =>
-            {
-                await context.Session.LoadAsync();
-                return context.Session.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal));
-            });
+            await SessionHub.AddAsync(context.Session, key, item);
+            // Committed before the response: SessionMiddleware's own commit runs after the response may have left.
+            await context.Session.CommitAsync();
+            return "ok";
         });
+        app.MapGet("/list", async (HttpContext context, string key) =>
+        {
+            await context.Session.LoadAsync();
+            return string.Join(',', SessionHub.Items(context.Session, key));
+        });
+        app.MapGet("/session/keys", async (HttpContext context, string prefix) =>
+        {
+            await context.Session.LoadAsync();
+            return context.Session.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        });
+    }
 
     /// <summary>The store keys of sessions: <c>SessionMiddleware</c> names them with a GUID.</summary>
     public static IEnumerable<string> SessionKeys(CoreTestApp app) => app.Cache.Writes.Keys.Where(key => Guid.TryParse(key, out _));
