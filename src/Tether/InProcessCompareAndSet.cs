@@ -56,6 +56,7 @@ public sealed class InProcessCompareAndSet : IDistributedCacheCompareAndSet
         }
     }
 
+    // The memory cache hands back the array it was given, so the value read is usually the very same array.
     private static bool SameValue(byte[]? current, byte[]? expected)
-        => current is null ? expected is null : expected is not null && current.AsSpan().SequenceEqual(expected);
+        => ReferenceEquals(current, expected) || (current is not null && expected is not null && current.AsSpan().SequenceEqual(expected));
 }
