@@ -35,7 +35,9 @@ internal static class RedisServer
         var signalR = builder.Services.AddSignalR();
         if (tether)
         {
-            builder.Services.AddTether().AddRevocableSignIn().AddRedis(redis, o => o.Prefix = "tether-load");
+            // TETHER_MERGE_SESSIONS=false runs today's whole-session commits (DistributedSession), for a side-by-side run.
+            builder.Services.AddTether(o => o.MergeSessions = Environment.GetEnvironmentVariable("TETHER_MERGE_SESSIONS") != "false")
+                .AddRevocableSignIn().AddRedis(redis, o => o.Prefix = "tether-load");
             signalR.AddTether<BridgedHub>();
         }
         else

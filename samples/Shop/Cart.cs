@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tether;
 
 namespace Shop;
 
@@ -8,12 +9,14 @@ public static class Cart
     private const string Key = "cart";
 
     public static IReadOnlyList<string> Read(ISession session)
-        => session.GetString(Key) is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
+        => session.GetString(Key) is { } json ? Parse(json) : [];
 
-    public static void Add(ISession session, string item)
-    {
-        var items = Read(session).ToList();
-        items.Add(item);
-        session.SetString(Key, JsonSerializer.Serialize(items));
-    }
+    /// <summary>
+    /// Adds <paramref name="item"/> atomically: when two tabs or hub connections add at the same moment, Tether runs the
+    /// update again on the cart the other one saved, so no add is lost.
+    /// </summary>
+    public static Task AddAsync(ISession session, string item)
+        => session.UpdateStringAsync(Key, json => JsonSerializer.Serialize(new List<string>(json is null ? [] : Parse(json)) { item }));
+
+    private static List<string> Parse(string json) => JsonSerializer.Deserialize<List<string>>(json) ?? [];
 }

@@ -137,7 +137,9 @@ app.MapPost("/cart/add", async (HttpContext context, IAntiforgery antiforgery) =
     var form = await context.Request.ReadFormAsync();
     if (form["item"].ToString() is { Length: > 0 and <= 100 } item)
     {
-        Cart.Add(context.Session, item);
+        await Cart.AddAsync(context.Session, item);
+        // Saved before the redirect, so a store failure is this request's error instead of a lost add.
+        await context.Session.CommitAsync();
     }
 
     return Results.LocalRedirect(LocalUrl(form["returnUrl"]));

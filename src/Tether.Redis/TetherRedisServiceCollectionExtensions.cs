@@ -78,6 +78,9 @@ public static class TetherRedisServiceCollectionExtensions
             options.ConnectionMultiplexerFactory = async () => SharedMultiplexer.For(await connection.GetAsync());
         });
         services.TryAddSingleton<IDistributedCacheBatchReader, RedisCacheBatchReader>();
+        // Sessions commit with one script on the cache AddRedis puts in place, whatever compare-and-set came before.
+        services.RemoveAll<IDistributedCacheCompareAndSet>();
+        services.AddSingleton<IDistributedCacheCompareAndSet, RedisCacheCompareAndSet>();
 
         // The revocation bus replaces the in-process one whether AddRevocableSignIn() comes before or after.
         services.RemoveAll<ISignInRevocationBus>();

@@ -6,7 +6,7 @@ namespace Tether;
 /// </summary>
 /// <remarks>
 /// Ranges: 1–19 the event bridge and handshake guard; 20–29 the Blazor adapter; 30–39 the SignalR adapter;
-/// 100–149 revocable sign-in; 150–199 cookie handoff; 200–219 event tiers and page authorization.
+/// 100–149 revocable sign-in; 150–199 cookie handoff; 200–219 event tiers and page authorization; 220–239 sessions.
 /// A retired id is never reused: it stays listed here, commented out, with what it meant.
 /// </remarks>
 internal static class EventIds
@@ -49,4 +49,7 @@ internal static class EventIds
     public const int PageEventRefused = 202;
     public const int HandlerAuthorizationFailed = 203;
     public const int HandlerAuthorizationRefused = 204;
+
+    public const int SessionsCommittedWhole = 220;
+    public const int SessionStoreAddedAfterTether = 221;
 }

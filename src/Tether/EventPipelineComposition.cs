@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
 using Tether.Events;
+using Tether.Sessions;
 using Tether.Store;
 
 namespace Tether;
@@ -32,10 +33,19 @@ internal static class EventPipelineComposition
         }
 
         // Store/: with the default store, the event's sessions read through EventStoreCache, which serves what the prefetch
-        // read; a custom ISessionStore is the app's, untouched.
-        if (options.UseSession && services.GetService<ISessionStore>() is DistributedSessionStore && services.GetService<EventStoreCache>() is { } cache)
+        // read; a custom ISessionStore is the app's, untouched. Sessions/: the merging store commits straight to the
+        // cache's compare-and-set (one round trip), as it does for HTTP requests.
+        if (options.UseSession && services.GetService<EventStoreCache>() is { } cache)
         {
-            parts.SessionStore = new DistributedSessionStore(cache, services.GetRequiredService<ILoggerFactory>());
+            switch (services.GetService<ISessionStore>())
+            {
+                case MergingSessionStore merging:
+                    parts.SessionStore = merging.ReadingFrom(cache);
+                    break;
+                case DistributedSessionStore:
+                    parts.SessionStore = new DistributedSessionStore(cache, services.GetRequiredService<ILoggerFactory>());
+                    break;
+            }
         }
 
         // Authentication/: a session belongs to the sign-in that wrote it.

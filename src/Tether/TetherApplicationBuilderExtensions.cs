@@ -71,6 +71,7 @@ public static class TetherApplicationBuilderExtensions
         var guard = ActivatorUtilities.CreateInstance<HandshakeOriginGuard>(services);
         var handoff = services.GetRequiredService<CookieHandoff>();
         handoff.WarnIfNoStore();
+        Tether.Sessions.SessionRegistration.WarnIfCommittedWhole(services, options);
         var redemption = services.GetRequiredService<CookieRedemptionEndpoint>();
         var resync = services.GetRequiredService<CookieResyncEndpoint>();
         app.Use((context, next) =>

@@ -15,6 +15,16 @@ public class TetherOptions
     public bool UseSession { get; set; } = true;
 
     /// <summary>
+    /// Whether sessions commit only what a request or event changed, merged over the store's current value with
+    /// compare-and-set, so concurrent writers of one session (tabs, circuits, hub connections, HTTP requests) never lose
+    /// each other's writes, and <c>ISession.UpdateAsync</c> is atomic. Defaults to <see langword="true"/>; needs
+    /// <c>AddSession()</c> before <c>AddTether()</c> and a cache with an <see cref="IDistributedCacheCompareAndSet"/>
+    /// (the memory cache and Tether.Redis have one). <see langword="false"/> keeps ASP.NET Core's <c>DistributedSession</c>,
+    /// which commits the whole session. Both write the same bytes, so switching loses no session.
+    /// </summary>
+    public bool MergeSessions { get; set; } = true;
+
+    /// <summary>
     /// Whether the event pipeline runs the app's <c>AuthenticationMiddleware</c>. Requires <c>AddAuthentication()</c>. Defaults to <see langword="true"/>.
     /// </summary>
     public bool UseAuthentication { get; set; } = true;

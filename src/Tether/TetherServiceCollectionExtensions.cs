@@ -32,6 +32,7 @@ public static class TetherServiceCollectionExtensions
         Tether.Accessors.HttpContextAccessorBinding.Add(services);
         services.TryAddSingleton(static services => new EventStoreCache(
             services.GetRequiredService<IDistributedCache>(), services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
+        Tether.Sessions.SessionRegistration.Add(services);
         // Instruments come from the app's IMeterFactory, as ASP.NET Core's own do (AddMetrics is idempotent, and the
         // hosting builders call it already).
         services.AddMetrics();

@@ -46,6 +46,10 @@ public sealed class ShopFixture : IAsyncLifetime
             builder.UseSetting("RateLimits:Clicks:Window", "01:00:00");
             builder.ConfigureServices(services => services.AddSingleton<IDistributedCache>(sp => Cache = new RecordingCache(
                 new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())))));
+            // The recording wrapper hides the memory cache from Tether: its sessions' compare-and-set is named, as an app
+            // that wraps its memory cache names it.
+            builder.ConfigureServices(services => services.AddSingleton<Tether.IDistributedCacheCompareAndSet>(
+                sp => new Tether.InProcessCompareAndSet(sp.GetRequiredService<IDistributedCache>())));
             builder.ConfigureServices(services => services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, options =>
             {
                 options.TimeProvider = AuthClock;

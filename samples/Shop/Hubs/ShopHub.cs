@@ -10,11 +10,11 @@ public sealed class ShopHub : AppHub
 {
     public LiveView Whoami() => View();
 
-    public LiveView AddToCart(string item)
+    public async Task<LiveView> AddToCart(string item)
     {
         if (item is { Length: > 0 and <= 100 })
         {
-            Cart.Add(Session, item);
+            await Cart.AddAsync(Session, item);
         }
 
         return View();

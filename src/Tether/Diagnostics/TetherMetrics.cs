@@ -24,6 +24,7 @@ internal sealed class TetherMetrics : IEventObserver
     public const string CookieHandoffsIssued = "tether.cookie_handoff.issued";
     public const string CookieHandoffsRedeemed = "tether.cookie_handoff.redeemed";
     public const string StoreFailures = "tether.store.failures";
+    public const string SessionCommitConflicts = "tether.session.commit.conflicts";
 
     public const string TransportTag = "tether.transport";
     public const string OutcomeTag = "tether.event.outcome";
@@ -43,6 +44,7 @@ internal sealed class TetherMetrics : IEventObserver
     private readonly Counter<long> _handoffsIssued;
     private readonly Counter<long> _handoffsRedeemed;
     private readonly Counter<long> _storeFailures;
+    private readonly Counter<long> _sessionCommitConflicts;
 
     public TetherMetrics(IMeterFactory meterFactory)
     {
@@ -56,6 +58,7 @@ internal sealed class TetherMetrics : IEventObserver
         _handoffsIssued = meter.CreateCounter<long>(CookieHandoffsIssued, "{handoff}", "Number of cookie handoffs stored for a browser to redeem.");
         _handoffsRedeemed = meter.CreateCounter<long>(CookieHandoffsRedeemed, "{handoff}", "Number of cookie handoffs a browser redeemed.");
         _storeFailures = meter.CreateCounter<long>(StoreFailures, "{failure}", "Number of store operations (session, sign-in records, cookie handoffs) that failed.");
+        _sessionCommitConflicts = meter.CreateCounter<long>(SessionCommitConflicts, "{conflict}", "Number of session commits (HTTP requests and events) that found the session changed by another writer and merged over it again.");
     }
 
     /// <summary>Whether an event must be observed at all: an instrument an event records on is listened to, or a trace is.</summary>
@@ -137,6 +140,15 @@ internal sealed class TetherMetrics : IEventObserver
         if (_storeFailures.Enabled)
         {
             _storeFailures.Add(1, new KeyValuePair<string, object?>(OperationTag, operation), new KeyValuePair<string, object?>(ErrorTypeTag, error.GetType().FullName));
+        }
+    }
+
+    /// <summary>Counts a session commit whose compare-and-set found another writer's value (it merges and tries again).</summary>
+    public void SessionCommitConflicted()
+    {
+        if (_sessionCommitConflicts.Enabled)
+        {
+            _sessionCommitConflicts.Add(1);
         }
     }
 

@@ -151,9 +151,10 @@ internal sealed class EventPipeline
         {
             observation?.SessionCommitted(committing, ex);
             observation?.StoreFailed("session.commit", ex);
-            var unavailable = new SessionUnavailableException(
-                "The session store could not be reached to save what the event wrote to the session.", ex)
-            { HandlerRan = true };
+            // A session that refused to commit (other writers past its retry bound, a stored value it cannot read) says why.
+            var unavailable = ex is SessionUnavailableException refused
+                ? new SessionUnavailableException(refused.Message, refused.InnerException) { HandlerRan = true }
+                : new SessionUnavailableException("The session store could not be reached to save what the event wrote to the session.", ex) { HandlerRan = true };
             if (handlerFailure is null)
             {
                 throw unavailable;

@@ -21,6 +21,12 @@ internal sealed class EventSession(ISession inner) : ISession
 
     public bool IsModified => _modified;
 
+    /// <summary>The session <c>SessionMiddleware</c> created, for a feature's own operations on it.</summary>
+    public ISession Inner => inner;
+
+    /// <summary>A feature changed <see cref="Inner"/> through an operation of its own: the terminal commits it.</summary>
+    public void MarkModified() => _modified = true;
+
     public Task LoadAsync(CancellationToken cancellationToken = default) => inner.LoadAsync(cancellationToken);
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)

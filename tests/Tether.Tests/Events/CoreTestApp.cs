@@ -45,6 +45,9 @@ internal sealed class CoreTestApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         var cache = new RecordingCache(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
         builder.Services.AddSingleton<IDistributedCache>(cache);
+        // The recording wrapper hides the memory cache from Tether, so the sessions' compare-and-set is named as an app
+        // that wraps its memory cache would name it.
+        builder.Services.AddSingleton<IDistributedCacheCompareAndSet>(static services => new InProcessCompareAndSet(services.GetRequiredService<IDistributedCache>()));
         builder.Services.AddSession();
 
         // A key ring of its own, in memory: a test that revokes keys must not touch other apps' keys, and no key folder

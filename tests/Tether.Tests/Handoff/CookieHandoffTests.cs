@@ -243,7 +243,7 @@ public sealed class CookieHandoffTests : IAsyncLifetime
         return await http.SendAsync(request);
     }
 
-    private sealed class StoreClock(TimeProvider clock) : ISystemClock
+    internal sealed class StoreClock(TimeProvider clock) : ISystemClock
     {
         public DateTimeOffset UtcNow => clock.GetUtcNow();
     }

@@ -22,6 +22,7 @@ internal static class RedisNode
         {
             app.MapHub<TestHub>("/hubs/test");
             app.MapHub<HandoffHub>("/hubs/handoff");
+            Tether.Tests.Sessions.SessionApp.Map(app);
             app.MapGet("/signout", async (HttpContext context) =>
             {
                 await context.SignOutAsync();
