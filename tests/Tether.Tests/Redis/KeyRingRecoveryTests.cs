@@ -78,16 +78,22 @@ public sealed class KeyRingRecoveryTests : IAsyncLifetime
     // nothing is unprotected until this holds), both use the same default key, and the key of before is among them.
     private async Task AssertOneKeyRingAsync(Guid keyOfBefore)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!await OneKeyRingAsync())
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string state;
+        while ((state = await KeyRingStateAsync()) != "one key ring")
         {
-            await Task.Delay(50, timeout.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("The nodes did not end on one key ring within 30 s: " + state);
+            }
+
+            await Task.Delay(50);
         }
 
         Assert.Contains(keyOfBefore, await KeysInRedisAsync());
     }
 
-    private async Task<bool> OneKeyRingAsync()
+    private async Task<string> KeyRingStateAsync()
     {
         Guid[] keys;
         try
@@ -96,14 +102,17 @@ public sealed class KeyRingRecoveryTests : IAsyncLifetime
         }
         catch (StackExchange.Redis.RedisConnectionException)
         {
-            return false;
+            return "Redis does not answer yet";
         }
 
         var a = Ring(_a);
         var b = Ring(_b);
-        return keys.Length > 0
-            && a.DefaultKeyId == b.DefaultKeyId
-            && keys.All(key => a.GetAuthenticatedEncryptorByKeyId(key, out _) is not null && b.GetAuthenticatedEncryptorByKeyId(key, out _) is not null);
+        var lackedByA = keys.Where(key => a.GetAuthenticatedEncryptorByKeyId(key, out _) is null).ToList();
+        var lackedByB = keys.Where(key => b.GetAuthenticatedEncryptorByKeyId(key, out _) is null).ToList();
+        return keys.Length > 0 && a.DefaultKeyId == b.DefaultKeyId && lackedByA.Count == 0 && lackedByB.Count == 0
+            ? "one key ring"
+            : $"keys in Redis [{string.Join(", ", keys)}], default key on A {a.DefaultKeyId}, on B {b.DefaultKeyId}, "
+                + $"A lacks [{string.Join(", ", lackedByA)}], B lacks [{string.Join(", ", lackedByB)}]";
     }
 
     private async Task AssertIssuedBeforeReadsOnEveryNodeAsync(Issued before)
