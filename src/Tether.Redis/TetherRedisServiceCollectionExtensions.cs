@@ -121,7 +121,8 @@ public static class TetherRedisServiceCollectionExtensions
 
             // The backplane serves the app's hubs, not Blazor's: AddStackExchangeRedis registers it as the open generic
             // HubLifetimeManager<>, so a circuit's socket would subscribe on Redis as it opens and, while Redis is away, be
-            // closed with 1011 before the page is interactive (Blazor does not retry a circuit that failed to start).
+            // closed with 1011 before the page is interactive (Blazor does not retry a circuit that failed to start;
+            // dotnet/aspnetcore#58971).
             // Circuits are sticky and never talk across nodes, so ComponentHub keeps SignalR's in-memory manager; a closed
             // registration wins over the open generic. ComponentHub is internal: it is found by name, from a public type
             // of its assembly.
