@@ -18,7 +18,7 @@ namespace Tether.Redis;
 /// </remarks>
 internal sealed partial class KeyRingWatch : IHostedService, IDisposable
 {
-    private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan s_period = TimeSpan.FromMinutes(1);
 
     private readonly RedisKeyRing _ring;
     private readonly RedisConnection _connection;
@@ -86,7 +86,7 @@ internal sealed partial class KeyRingWatch : IHostedService, IDisposable
 
     private async Task RunPeriodicallyAsync(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(Period);
+        using var timer = new PeriodicTimer(s_period);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping))
