@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Tether.Redis;
 
 /// <summary>
-/// Decides when this node compares its Data Protection key ring with the one in Redis (<see cref="RedisKeyRing.Check"/>),
+/// Decides when this node compares its Data Protection key ring with the one in Redis (<see cref="RedisKeyRing.CheckAsync"/>),
 /// so that the nodes end up on one ring, without an operator, after Redis lost it: when the connection comes back, when
 /// another node appended to the ring (it says so on the channel <c>{prefix}:tether:keyring</c>), and once a minute in
 /// case such a message was missed. A check writes back what Redis lacks; when Redis holds keys this node lacks, the
@@ -99,19 +99,17 @@ internal sealed partial class KeyRingWatch : IHostedService, IDisposable
         }
     }
 
-    // The ring's calls are synchronous (IXmlRepository is), so a check runs off the caller's thread: a Redis message
-    // handler or the reconnecting thread must not wait on Redis.
-    private Task CheckAsync() => Task.Run(() =>
+    private async Task CheckAsync()
     {
         try
         {
-            _ring.Check();
+            await _ring.CheckAsync();
         }
         catch (Exception ex)
         {
             Log.WatchFailed(_logger, ex);
         }
-    });
+    }
 
     private async Task PublishAsync()
     {

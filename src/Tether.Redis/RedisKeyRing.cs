@@ -15,7 +15,7 @@ namespace Tether.Redis;
 /// in the 2 minutes after start: dotnet/aspnetcore#3975). A Redis that comes back empty would leave the running nodes on
 /// the old key and have a node started after the return make a new one, which the others cannot read. So this node
 /// remembers every element it has read or stored, and whenever it finds some of them missing from Redis (at each read of
-/// the ring, and when <see cref="KeyRingWatch"/> asks) it writes them back, as <see cref="StoreElement"/> writes a new
+/// the ring, and when <see cref="KeyRingWatch"/> asks: <see cref="CheckAsync"/>) it writes them back, as <see cref="StoreElement"/> writes a new
 /// one. A key is only ever appended, by one atomic script that skips what the list already holds: two nodes restoring
 /// the same key at once store it once (Data Protection refuses a ring that holds a key id twice). A consequence: a
 /// key deleted from Redis while a node that knows it runs comes back; retire keys by revoking them, never by deleting.
@@ -51,13 +51,23 @@ internal sealed partial class RedisKeyRing(RedisConnection connection, ILogger<R
     /// <summary>Raised when a check found elements in Redis this node did not know: its cached key ring should be re-read.</summary>
     public event Action? Learned;
 
-    public IReadOnlyCollection<XElement> GetAllElements() => [.. Sync(check: false).Select(XElement.Parse)];
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        var database = connection.Get().GetDatabase();
+        var (ring, missing, _) = Compare(database.ListRange(_key));
+        if (missing.Length > 0)
+        {
+            Restored(missing, (long)database.ScriptEvaluate(AppendMissing, [_key], missing));
+        }
+
+        return [.. ring.Select(XElement.Parse)];
+    }
 
     public void StoreElement(XElement element, string friendlyName)
     {
         ArgumentNullException.ThrowIfNull(element);
         var value = element.ToString(SaveOptions.DisableFormatting);
-        Append([value]);
+        connection.Get().GetDatabase().ScriptEvaluate(AppendMissing, [_key], [value]);
 
         // Remembered once Redis took it: a key whose store failed was never used, so it is never written back either.
         lock (_lock)
@@ -72,18 +82,33 @@ internal sealed partial class RedisKeyRing(RedisConnection connection, ILogger<R
     /// Compares the ring in Redis with what this node holds: writes back what Redis lacks, and raises <see cref="Learned"/>
     /// when Redis holds what this node lacks.
     /// </summary>
-    public void Check() => Sync(check: true);
-
-    // The ring as Redis holds it, with every element this node knows and Redis lacks written back and appended.
-    private List<string> Sync(bool check)
+    public async Task CheckAsync()
     {
-        var present = new List<string>();
-        var presentSet = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var value in connection.Get().GetDatabase().ListRange(_key))
+        var database = (await connection.GetAsync()).GetDatabase();
+        var (_, missing, learned) = Compare(await database.ListRangeAsync(_key));
+        if (missing.Length > 0)
         {
-            if (value.HasValue && presentSet.Add(value!))
+            Restored(missing, (long)await database.ScriptEvaluateAsync(AppendMissing, [_key], missing));
+        }
+
+        if (learned)
+        {
+            Log.Learned(logger, _key.ToString());
+            Learned?.Invoke();
+        }
+    }
+
+    // The ring: what Redis holds (each element once), then what this node holds and Redis lacks; and whether Redis held
+    // anything this node did not know.
+    private (List<string> Ring, RedisValue[] Missing, bool Learned) Compare(RedisValue[] inRedis)
+    {
+        var ring = new List<string>(inRedis.Length);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var value in inRedis)
+        {
+            if (value.HasValue && present.Add(value!))
             {
-                present.Add(value!);
+                ring.Add(value!);
             }
         }
 
@@ -91,40 +116,22 @@ internal sealed partial class RedisKeyRing(RedisConnection connection, ILogger<R
         List<string> missing;
         lock (_lock)
         {
-            foreach (var value in present)
+            foreach (var value in ring)
             {
                 learned |= Remember(value);
             }
 
-            missing = [.. _known.Where(value => !presentSet.Contains(value))];
+            missing = [.. _known.Where(value => !present.Contains(value))];
         }
 
-        if (missing.Count > 0)
-        {
-            var appended = Append(missing);
-            Log.Restored(logger, missing.Count, _key.ToString(), appended);
-            Written?.Invoke();
-        }
-
-        if (check && learned)
-        {
-            Log.Learned(logger, _key.ToString());
-            Learned?.Invoke();
-        }
-
-        present.AddRange(missing);
-        return present;
+        ring.AddRange(missing);
+        return (ring, [.. missing.Select(value => (RedisValue)value)], learned);
     }
 
-    private long Append(List<string> values)
+    private void Restored(RedisValue[] missing, long appended)
     {
-        var arguments = new RedisValue[values.Count];
-        for (var i = 0; i < values.Count; i++)
-        {
-            arguments[i] = values[i];
-        }
-
-        return (long)connection.Get().GetDatabase().ScriptEvaluate(AppendMissing, [_key], arguments);
+        Log.Restored(logger, missing.Length, _key.ToString(), appended);
+        Written?.Invoke();
     }
 
     private bool Remember(string value)
