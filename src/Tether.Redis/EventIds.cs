@@ -14,4 +14,7 @@ internal static class EventIds
     public const int Subscribed = 305;
     public const int PublishFailed = 306;
     public const int MalformedRevocation = 307;
+    public const int KeyRingRestored = 308;
+    public const int KeyRingLearned = 309;
+    public const int KeyRingWatchFailed = 310;
 }

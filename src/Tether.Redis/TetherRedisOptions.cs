@@ -28,9 +28,15 @@ public sealed class TetherRedisOptions
     /// </summary>
     public string? Prefix { get; set; }
 
-    /// <summary>Keep the Data Protection key ring in Redis, so a cookie issued by one node reads on every other. Default: <see langword="true"/>.</summary>
+    /// <summary>
+    /// Keep the Data Protection key ring in Redis, so a cookie issued by one node reads on every other. A running node writes
+    /// the keys it holds back when Redis lacks them (it came back empty). Default: <see langword="true"/>.
+    /// </summary>
     public bool PersistDataProtectionKeys { get; set; } = true;
 
-    /// <summary>Send SignalR messages through Redis, so a message sent on one node reaches clients on every node. Default: <see langword="true"/>.</summary>
+    /// <summary>
+    /// Send the app's hubs' SignalR messages through Redis, so a message sent on one node reaches clients on every node.
+    /// Blazor's circuits stay on SignalR's in-memory manager: they are sticky and never need Redis. Default: <see langword="true"/>.
+    /// </summary>
     public bool UseSignalRBackplane { get; set; } = true;
 }

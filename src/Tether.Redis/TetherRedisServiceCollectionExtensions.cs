@@ -1,10 +1,13 @@
+using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.Internal;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Tether;
@@ -91,8 +94,21 @@ public static class TetherRedisServiceCollectionExtensions
         if (given.PersistDataProtectionKeys)
         {
             services.AddDataProtection();
-            services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>((options, connection) =>
-                options.XmlRepository = new RedisXmlRepository(() => connection.Get().GetDatabase(), connection.Prefix + ":DataProtection-Keys"));
+            services.TryAddSingleton<RedisKeyRing>();
+            services.AddOptions<KeyManagementOptions>().Configure<RedisKeyRing>((options, ring) => options.XmlRepository = ring);
+
+            // Data Protection's own key manager, whose cached ring Tether can expire when Redis holds keys it lacks.
+            services.TryAddSingleton(static services => new RefreshableKeyManager(new XmlKeyManager(
+                services.GetRequiredService<IOptions<KeyManagementOptions>>(),
+                services.GetRequiredService<IActivator>(),
+                services.GetRequiredService<ILoggerFactory>())));
+            services.Replace(ServiceDescriptor.Singleton<IKeyManager>(static services => services.GetRequiredService<RefreshableKeyManager>()));
+
+            // First of the hosted services, so it listens before Data Protection's own loads (and may create) the first key.
+            if (!services.Any(descriptor => descriptor.ServiceType == typeof(IHostedService) && descriptor.ImplementationType == typeof(KeyRingWatch)))
+            {
+                services.Insert(0, ServiceDescriptor.Singleton<IHostedService, KeyRingWatch>());
+            }
 
             // One application name for every node: the default discriminator is the content root path, so nodes deployed
             // under different paths could not read each other's cookies. An app's own SetApplicationName wins.
@@ -105,6 +121,20 @@ public static class TetherRedisServiceCollectionExtensions
             services.AddSignalR().AddStackExchangeRedis();
             services.AddOptions<RedisOptions>().Configure<RedisConnection>((options, connection) =>
                 options.ConnectionFactory = async _ => SharedMultiplexer.For(await connection.GetAsync()));
+
+            // The backplane serves the app's hubs, not Blazor's: AddStackExchangeRedis registers it as the open generic
+            // HubLifetimeManager<>, so a circuit's socket would subscribe on Redis as it opens and, while Redis is away, be
+            // closed with 1011 before the page is interactive (Blazor does not retry a circuit that failed to start;
+            // dotnet/aspnetcore#58971).
+            // Circuits are sticky and never talk across nodes, so ComponentHub keeps SignalR's in-memory manager; a closed
+            // registration wins over the open generic. ComponentHub is internal: it is found by name, from a public type
+            // of its assembly.
+            if (typeof(CircuitOptions).Assembly.GetType("Microsoft.AspNetCore.Components.Server.ComponentHub") is { } componentHub)
+            {
+                services.AddSingleton(
+                    typeof(HubLifetimeManager<>).MakeGenericType(componentHub),
+                    typeof(DefaultHubLifetimeManager<>).MakeGenericType(componentHub));
+            }
         }
 
         return builder;

@@ -110,3 +110,56 @@ public sealed class ScaleOutBrowserTests(ScaleOutFixture nodes) : IClassFixture<
         await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
     }
 }
+
+/// <summary>The scaled-out Shop whose Redis is killed and started again (empty): a fixture of its own, so no other test sees the outage.</summary>
+[Trait("Requires", "redis-server")]
+public sealed class ScaleOutOutageBrowserTests(ScaleOutFixture nodes) : IClassFixture<ScaleOutFixture>
+{
+    [Fact]
+    public async Task A_page_opened_while_Redis_is_down_becomes_interactive_its_events_are_refused_and_it_works_once_Redis_is_back()
+    {
+        await using var context = await nodes.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await nodes.Redis.StopAsync();
+        try
+        {
+            // The circuit starts without Redis: Blazor's hub is not on the backplane.
+            await page.GotoAsync(nodes.UrlB + "/billing");
+            await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+
+            // An event that needs the store is refused with the store's status; the page stays live.
+            await page.ClickAsync("#billing-refresh");
+            await Expect(page.Locator("#billing-denied")).ToContainTextAsync("503");
+            await Expect(page.Locator("[data-live]")).ToBeAttachedAsync();
+        }
+        finally
+        {
+            await nodes.Redis.StartAgainAsync();
+        }
+
+        // Node B reads its store again within a second or so of Redis's return (its reconnect policy): awaited over HTTP.
+        await StoreServesAsync(nodes.UrlB);
+        await page.ClickAsync("#billing-refresh");
+        await Expect(page.Locator("#billing-denied")).ToHaveCountAsync(0);
+
+        // The same circuit runs events with the store: "Pay" reads the (anonymous) user and sends it to sign in.
+        await page.ClickAsync("#pay");
+        await Expect(page).ToHaveURLAsync(nodes.UrlB + "/account/login?returnUrl=%2Fbilling");
+    }
+
+    private static async Task StoreServesAsync(string node)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(node) };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var response = await http.GetAsync("/api/session", deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+}

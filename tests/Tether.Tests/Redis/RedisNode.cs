@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.SignalR;
 using Tether.Handoff;
@@ -16,11 +17,18 @@ internal static class RedisNode
         {
             collection.AddTether().AddRevocableSignIn().AddRedis(redis.Configuration, options => options.Prefix = prefix);
             collection.AddSignalR().AddTether();
+            collection.AddRazorComponents().AddInteractiveServerComponents();
+            collection.AddAntiforgery();
             services?.Invoke(collection);
         },
         map: app =>
         {
+            app.UseAntiforgery();
             app.MapHub<TestHub>("/hubs/test");
+            app.MapRazorComponents<TestRoot>().AddInteractiveServerRenderMode();
+            app.MapGet("/antiforgery/token", (HttpContext context, IAntiforgery antiforgery) => antiforgery.GetAndStoreTokens(context).RequestToken!);
+            app.MapPost("/antiforgery/check", async (HttpContext context, IAntiforgery antiforgery) =>
+                await antiforgery.IsRequestValidAsync(context) ? "valid" : "invalid").DisableAntiforgery();
             app.MapHub<HandoffHub>("/hubs/handoff");
             Tether.Tests.Sessions.SessionApp.Map(app);
             app.MapGet("/signout", async (HttpContext context) =>

@@ -124,6 +124,16 @@ public sealed class RedisServer : IAsyncDisposable
         return stats;
     }
 
+    /// <summary>Empties the server (FLUSHALL) while it keeps running: what a Redis that restarted empty holds, with no reconnect.</summary>
+    public async Task FlushAllAsync() => await (await AdminAsync()).GetServer(Configuration).FlushAllDatabasesAsync();
+
+    /// <summary>Deletes <paramref name="key"/>.</summary>
+    public async Task DeleteAsync(string key) => await (await AdminAsync()).GetDatabase().KeyDeleteAsync(key);
+
+    /// <summary>The items of the list <paramref name="key"/>.</summary>
+    public async Task<string[]> ListAsync(string key)
+        => [.. (await (await AdminAsync()).GetDatabase().ListRangeAsync(key)).Select(value => value.ToString())];
+
     public async Task ResetStatsAsync() => await (await AdminAsync()).GetServer(Configuration).ConfigResetStatisticsAsync();
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,146 @@
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Tether.Tests.Redis;
+
+/// <summary>
+/// Socket connections opened while Redis is down: Blazor's circuits never need the SignalR backplane, so theirs is served;
+/// an app hub's needs it, so its client is told and connects once Redis is back.
+/// </summary>
+[Trait("Requires", "redis-server")]
+public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private CoreTestApp _a = null!;
+    private CoreTestApp _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _a = await RedisNode.StartAsync(_redis, "backplane");
+        _b = await RedisNode.StartAsync(_redis, "backplane");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_connection_to_Blazors_hub_opened_while_Redis_is_down_is_served_during_the_outage_and_after_it()
+    {
+        await _redis.StopAsync();
+        await using var blazor = BlazorHub(_a);
+
+        await blazor.StartAsync();
+
+        // A round trip on Blazor's own hub: an unknown circuit id is answered with false, and the socket stays open.
+        Assert.False(await blazor.InvokeAsync<bool>("ConnectCircuit", "not-a-circuit"));
+        await _redis.StartAgainAsync();
+        Assert.False(await blazor.InvokeAsync<bool>("ConnectCircuit", "not-a-circuit"));
+        Assert.Equal(HubConnectionState.Connected, blazor.State);
+    }
+
+    [Fact]
+    public async Task An_app_hub_connection_attempted_while_Redis_is_down_fails_in_a_way_its_client_sees_and_connects_once_Redis_is_back()
+    {
+        await _redis.StopAsync();
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hub = _a.NewHub();
+        hub.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+        try
+        {
+            await hub.StartAsync();
+            var error = await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotNull(error);
+            output.WriteLine("Started, then closed: " + error.Message);
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            // Refused before the start completed: the client sees it there.
+            output.WriteLine("Start failed: " + ex.Message);
+        }
+
+        Assert.Equal(HubConnectionState.Disconnected, hub.State);
+
+        await _redis.StartAgainAsync();
+        var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using var connected = await RetryAsync(async () =>
+        {
+            var connection = _a.NewHub();
+            connection.On<string>("broadcast", text => received.Writer.TryWrite(text));
+            try
+            {
+                await connection.StartAsync();
+                await connection.InvokeAsync<Whoami>("Whoami");
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        });
+        await hub.DisposeAsync();
+
+        // The backplane serves it: a message sent on node B reaches it on node A.
+        using var onB = _b.NewBrowser();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                // Node B publishes once its own connection is back (within a second of Redis's return).
+                await onB.GetAsync("/broadcast?text=from-B");
+            }
+            catch (HttpRequestException) when (!deadline.IsCancellationRequested)
+            {
+                await Task.Delay(100, deadline.Token);
+                continue;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(250));
+            try
+            {
+                Assert.Equal("from-B", await received.Reader.ReadAsync(wait.Token));
+                break;
+            }
+            catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    // A real SignalR client of Blazor's hub (ComponentHub), in its protocol, as a browser's circuit connects.
+    private static HubConnection BlazorHub(CoreTestApp node)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(node.BaseAddress, "/_blazor"));
+        builder.Services.RemoveAll<IHubProtocol>();
+        builder.Services.AddSingleton<IHubProtocol, BlazorPack>();
+        return builder.Build();
+    }
+
+    // Until the node's connection is back (it retries every second), a connection that needs Redis fails: await success.
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> action)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception) when (!timeout.IsCancellationRequested)
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+    }
+}
