@@ -15,6 +15,8 @@ public sealed class RedisServer : IAsyncDisposable
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
+    private Socket? _placeholder;
+
     private RedisServer(int port) => Port = port;
 
     public int Port { get; }
@@ -24,14 +26,29 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
-        await server.StartAgainAsync();
-        return server;
+        // Another test process may take the free port between our look and redis-server's bind: then the PING below is
+        // answered by a server that is not ours, which the process id check catches, and a new port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new RedisServer(FreePort());
+            try
+            {
+                await server.StartAgainAsync();
+                return server;
+            }
+            catch (PortTakenException) when (attempt < 5)
+            {
+                await server.DisposeAsync();
+            }
+        }
     }
 
-    /// <summary>Starts the server (again) on its port, and returns once it answers PING.</summary>
+    /// <summary>Starts the server (again) on its port, and returns once it answers, as itself (its process id).</summary>
     public async Task StartAgainAsync()
     {
+        // Let go of the port this server held while it was stopped, and take it back at once.
+        _placeholder?.Dispose();
+        _placeholder = null;
         var start = new ProcessStartInfo("redis-server")
         {
             RedirectStandardOutput = true,
@@ -61,12 +78,31 @@ public sealed class RedisServer : IAsyncDisposable
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port);
                 var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray());
-                var buffer = new byte[16];
-                var read = await stream.ReadAsync(buffer);
-                if (System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                await stream.WriteAsync("INFO server\r\n"u8.ToArray());
+                var reply = new System.Text.StringBuilder();
+                var buffer = new byte[4096];
+                var id = System.Text.RegularExpressions.Match.Empty;
+                do
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    reply.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+                    id = System.Text.RegularExpressions.Regex.Match(reply.ToString(), @"process_id:(\d+)\r\n");
+                }
+                while (!id.Success);
+
+                if (id.Success && int.Parse(id.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) == _process.Id)
                 {
                     return;
+                }
+
+                if (id.Success)
+                {
+                    throw new PortTakenException($"Port {Port} is answered by another redis-server (process {id.Groups[1].Value}), not by this test's ({_process.Id}).");
                 }
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
@@ -82,13 +118,35 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the server, as a crash or a network cut would end it, and waits until it is gone.</summary>
+    /// <summary>
+    /// Kills the server, as a crash or a network cut would end it, and waits until it is gone. Its port stays bound (by a
+    /// socket that never listens, so a client is refused as by a dead server), so that no other test's server, in this
+    /// process or another, takes it before <see cref="StartAgainAsync"/>.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
         {
             process.Kill();
             await process.WaitForExitAsync();
+            _placeholder = HoldPort(Port);
+        }
+    }
+
+    // Fails only when something else bound the port in the instant between the kill and this call: then the restart's
+    // process id check says so.
+    private static Socket? HoldPort(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
         }
     }
 
@@ -140,6 +198,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         _admin?.Dispose();
         await StopAsync();
+        _placeholder?.Dispose();
         _process?.Dispose();
         try
         {
@@ -190,3 +249,6 @@ public sealed class RedisFixture : IAsyncLifetime
 
 [CollectionDefinition("Redis")]
 public sealed class RedisCollection : ICollectionFixture<RedisFixture>;
+
+/// <summary>The port of a <see cref="RedisServer"/> is answered by a server that is not its own.</summary>
+public sealed class PortTakenException(string message) : InvalidOperationException(message);
