@@ -31,6 +31,26 @@ internal sealed partial class CircuitEventRunner(
         Func<CircuitInboundActivityContext, Task> next,
         CircuitEventPlan plan)
     {
+        // Counted from before the event reads its cookies until its user is shown and recorded: a revocation pushed
+        // meanwhile is re-checked after it, with the cookies it leaves (CircuitRevocationListener).
+        revocation.EventStarting();
+        try
+        {
+            await RunCountedAsync(request, activity, context, next, plan);
+        }
+        finally
+        {
+            revocation.EventEnded();
+        }
+    }
+
+    private async Task RunCountedAsync(
+        EventRequest request,
+        ComponentHubCall? activity,
+        CircuitInboundActivityContext context,
+        Func<CircuitInboundActivityContext, Task> next,
+        CircuitEventPlan plan)
+    {
         EventOutcome outcome;
         PageRefusal? refusal = null;
         var ran = false;

@@ -19,13 +19,26 @@ public sealed class SignInManagerTests : IAsyncLifetime
     private const string Ann = "ann@example.com";
     private const string Two = "two@example.com";
     private const string Password = "Passw0rd!";
+    private const string NewPassword = "Passw0rd!2";
 
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"tether-signin-{Guid.NewGuid():N}.db");
     private CoreTestApp _app = null!;
+    private EventHold? _hold;
 
     public async Task InitializeAsync()
     {
         _app = await CoreTestApp.StartAsync(
+            events: events => events.Use(async (context, next) =>
+            {
+                // The app's event middleware runs after the event's authentication: an event held here has its answer.
+                if (Interlocked.Exchange(ref _hold, null) is { } hold)
+                {
+                    await hold.HeldAsync(() => next(context));
+                    return;
+                }
+
+                await next(context);
+            }),
             services: services =>
             {
                 services.AddDbContext<SecurityStampTests.IdentityDb>(o => o.UseSqlite($"Data Source={_database}"));
@@ -108,6 +121,95 @@ public sealed class SignInManagerTests : IAsyncLifetime
         await RedeemAsync(circuit, browser);
         Assert.Equal("anonymous", await browser.GetAsync("/whoami"));
         Assert.Equal("(none)", await browser.GetAsync("/session/get?key=cart"));
+    }
+
+    [Fact]
+    public async Task A_password_change_in_a_click_keeps_its_own_tab_signed_in_even_when_the_push_re_check_starts_inside_the_click_and_answers_after_it()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.NegotiateAsync("/hubs/account");
+        await browser.GetAsync("/identity/signin?email=" + Ann);
+        using var device = _app.NewBrowser();
+        await device.GetAsync("/identity/signin?email=" + Ann);
+        var dispatcher = new CircuitHandlerTests.HeldDispatcher();
+        var deviceDispatcher = new CircuitHandlerTests.HeldDispatcher();
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
+        await using var other = CircuitHandlerTests.Circuit.Open(_app, device.CookieHeader, dispatcher: deviceDispatcher);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        Assert.Equal(Ann, (await other.ClickAsync())?.Identity?.Name);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        var users = circuit.Services.GetRequiredService<UserManager<IdentityUser>>();
+        var hold = new EventHold();
+        string? during = null;
+
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+        {
+            var user = (await users.GetUserAsync(Current.User()))!;
+            Assert.True((await users.ChangePasswordAsync(user, Password, NewPassword)).Succeeded);
+
+            // The revocation was pushed to this circuit too. A re-check started now reads the cookies this click is
+            // about to renew; it is held after its authentication and answers only after the click.
+            Volatile.Write(ref _hold, hold);
+            dispatcher.RunPending();
+            await signIn.RefreshSignInAsync(user);
+            during = Current.User().Identity?.Name;
+        });
+        Assert.Equal(Ann, during);
+        Assert.Equal(Ann, circuit.State.UserName);
+
+        // Whatever re-check the circuit kept for after the click starts now; then the held one answers.
+        dispatcher.RunPending();
+        hold.Release();
+        await hold.Passed.WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(Ann, circuit.State.UserName);
+        Assert.Equal(Ann, (await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.Name);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        await RedeemAsync(circuit, browser);
+        Assert.Equal(Ann, await browser.GetAsync("/whoami"));
+
+        // The user's other sign-in is revoked: the other device's circuit flips with no click, and its next event is anonymous.
+        var flipped = new TaskCompletionSource<System.Security.Claims.ClaimsPrincipal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        other.AuthState.AuthenticationStateChanged += async task => flipped.TrySetResult((await task).User);
+        Assert.Equal(1, deviceDispatcher.RunPending());
+        Assert.False((await flipped.Task.WaitAsync(TimeSpan.FromSeconds(15))).Identity?.IsAuthenticated);
+        Assert.False(other.State.IsAuthenticated);
+        Assert.False((await other.ClickAsync())?.Identity?.IsAuthenticated);
+        Assert.Equal("anonymous", await device.GetAsync("/whoami"));
+    }
+
+    [Fact]
+    public async Task A_push_re_check_that_answers_after_a_newer_sign_in_click_does_not_sign_that_click_out_again()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.NegotiateAsync("/hubs/account");
+        await browser.GetAsync("/identity/signin?email=" + Ann);
+        var dispatcher = new CircuitHandlerTests.HeldDispatcher();
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        await using (var scope = _app.App.Services.CreateAsyncScope())
+        {
+            // Elsewhere, the user's sign-ins are revoked; the push reaches this idle circuit, whose re-check starts at once.
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            await users.UpdateSecurityStampAsync((await users.FindByEmailAsync(Ann))!);
+        }
+
+        var hold = new EventHold();
+        Volatile.Write(ref _hold, hold);
+        Assert.Equal(1, dispatcher.RunPending());
+        await hold.Entered.WaitAsync(TimeSpan.FromSeconds(15));
+
+        // The user signs in again in this tab while the re-check, which read the revoked cookie, has not answered yet.
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () =>
+            Assert.True((await signIn.PasswordSignInAsync(Ann, Password, isPersistent: false, lockoutOnFailure: true)).Succeeded));
+        Assert.Equal(Ann, circuit.State.UserName);
+        hold.Release();
+        await hold.Passed.WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(Ann, circuit.State.UserName);
+        Assert.Equal(Ann, (await circuit.AuthState.GetAuthenticationStateAsync()).User.Identity?.Name);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
     }
 
     [Fact]
@@ -211,6 +313,36 @@ public sealed class SignInManagerTests : IAsyncLifetime
     {
         var handoff = await circuit.Js.NextCallAsync("tether.redeemCookies");
         await browser.RedeemAsync((string)handoff![1]!, (string)handoff[0]!);
+    }
+
+    /// <summary>Holds one event in the app's event middleware, after its authentication, until released; tells when it has passed.</summary>
+    private sealed class EventHold
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _passed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes once an event, authenticated, is held.</summary>
+        public Task Entered => _entered.Task;
+
+        /// <summary>Completes once the held event ran the rest of its pipeline, its handler included.</summary>
+        public Task Passed => _passed.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public async Task HeldAsync(Func<Task> rest)
+        {
+            _entered.TrySetResult();
+            await _released.Task;
+            try
+            {
+                await rest();
+            }
+            finally
+            {
+                _passed.TrySetResult();
+            }
+        }
     }
 
     /// <summary>A browser with a hub connection to <see cref="AccountHub"/>, and the cookie handoffs it was sent.</summary>

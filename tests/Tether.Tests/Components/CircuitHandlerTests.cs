@@ -109,6 +109,31 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
     }
 
     /// <summary>One circuit: its DI scope, its handler, its handshake request.</summary>
+    /// <summary>
+    /// A circuit's dispatcher that runs what is posted to it only when the test says so: the test chooses where, against
+    /// the circuit's events, a pushed re-check starts. Posted work runs on the test's thread; its continuations do not
+    /// come back here.
+    /// </summary>
+    internal sealed class HeldDispatcher : SynchronizationContext
+    {
+        private readonly ConcurrentQueue<(SendOrPostCallback Callback, object? State)> _posted = new();
+
+        public override void Post(SendOrPostCallback d, object? state) => _posted.Enqueue((d, state));
+
+        /// <summary>Starts everything posted so far; returns how many there were.</summary>
+        public int RunPending()
+        {
+            var ran = 0;
+            while (_posted.TryDequeue(out var work))
+            {
+                work.Callback(work.State);
+                ran++;
+            }
+
+            return ran;
+        }
+    }
+
     internal sealed class Circuit : IAsyncDisposable
     {
         private readonly AsyncServiceScope _scope;
@@ -149,7 +174,11 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
         /// <summary>The request that carries the circuit's socket.</summary>
         public HttpContext Connection => _handshake;
 
-        public static Circuit Open(CoreTestApp app, string? cookieHeader, string location = "/page")
+        /// <summary>
+        /// Opens a circuit; with <paramref name="dispatcher"/>, that is its renderer's dispatcher, which a revocation pushed
+        /// to the circuit posts its re-check to.
+        /// </summary>
+        public static Circuit Open(CoreTestApp app, string? cookieHeader, string location = "/page", SynchronizationContext? dispatcher = null)
         {
             var scope = app.App.Services.CreateAsyncScope();
             var circuit = new Circuit(scope, new HostString(app.BaseAddress.Authority), cookieHeader);
@@ -158,7 +187,17 @@ public sealed class CircuitHandlerTests : IAsyncLifetime
             // Blazor sets the circuit's first auth state from the connection's user; Tether's events update it after.
             ((IHostEnvironmentAuthenticationStateProvider)circuit.AuthState).SetAuthenticationState(
                 Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
-            circuit._handler.OnCircuitOpenedAsync(null!, CancellationToken.None).GetAwaiter().GetResult();
+            var previous = SynchronizationContext.Current;
+            SynchronizationContext.SetSynchronizationContext(dispatcher ?? previous);
+            try
+            {
+                circuit._handler.OnCircuitOpenedAsync(null!, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(previous);
+            }
+
             return circuit;
         }
 
