@@ -17,4 +17,5 @@ internal static class EventIds
     public const int KeyRingRestored = 308;
     public const int KeyRingLearned = 309;
     public const int KeyRingWatchFailed = 310;
+    public const int KeyRingServedFromMemory = 311;
 }

@@ -54,7 +54,32 @@ internal sealed partial class RedisKeyRing(RedisConnection connection, ILogger<R
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         var database = connection.Get().GetDatabase();
-        var (ring, missing, _) = Compare(database.ListRange(_key));
+        RedisValue[] inRedis;
+        try
+        {
+            inRedis = database.ListRange(_key);
+        }
+        catch (RedisException ex)
+        {
+            // Redis is down while Data Protection re-reads the ring (its refresh, or a re-read this node asked for): the
+            // ring this node last read or stored is the ring, so pages keep being protected and read during the outage.
+            // A node that never read the ring has nothing to offer and fails as before.
+            string[] known;
+            lock (_lock)
+            {
+                known = [.. _known];
+            }
+
+            if (known.Length == 0)
+            {
+                throw;
+            }
+
+            Log.ServedFromMemory(logger, _key.ToString(), known.Length, ex.Message);
+            return [.. known.Select(XElement.Parse)];
+        }
+
+        var (ring, missing, _) = Compare(inRedis);
         if (missing.Length > 0)
         {
             Restored(missing, (long)database.ScriptEvaluate(AppendMissing, [_key], missing));
@@ -155,5 +180,9 @@ internal sealed partial class RedisKeyRing(RedisConnection connection, ILogger<R
         [LoggerMessage(EventIds.KeyRingLearned, LogLevel.Information,
             "The Data Protection key ring in Redis ({Key}) holds keys this node had not loaded; it re-reads its key ring now.")]
         public static partial void Learned(ILogger logger, string key);
+
+        [LoggerMessage(EventIds.KeyRingServedFromMemory, LogLevel.Warning,
+            "The Data Protection key ring in Redis ({Key}) could not be read ({Reason}); this node uses the {Count} element(s) it last read or stored until Redis answers.")]
+        public static partial void ServedFromMemory(ILogger logger, string key, int count, string reason);
     }
 }

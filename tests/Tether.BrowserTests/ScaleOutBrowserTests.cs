@@ -120,6 +120,15 @@ public sealed class ScaleOutOutageBrowserTests(ScaleOutFixture nodes) : IClassFi
     {
         await using var context = await nodes.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
+
+        // A running node: it has served the page (whose markers Data Protection protects), so its key ring is loaded. A
+        // node that never read the ring cannot protect anything while Redis is away.
+        using (var http = new HttpClient())
+        {
+            using var served = await http.GetAsync(nodes.UrlB + "/billing");
+            served.EnsureSuccessStatusCode();
+        }
+
         await nodes.Redis.StopAsync();
         try
         {
