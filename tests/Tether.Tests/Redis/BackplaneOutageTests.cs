@@ -10,35 +10,29 @@ namespace Tether.Tests.Redis;
 [Trait("Requires", "redis-server")]
 public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private RedisServer _redis = null!;
-    private CoreTestApp _a = null!;
-    private CoreTestApp _b = null!;
+    private RedisNodes _nodes = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _a = await RedisNode.StartAsync(_redis, "backplane");
-        _b = await RedisNode.StartAsync(_redis, "backplane");
-    }
+    private RedisServer OwnRedis => _nodes.Redis;
 
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    private CoreTestApp NodeA => _nodes.A;
+
+    private CoreTestApp NodeB => _nodes.B;
+
+    public async Task InitializeAsync() => _nodes = await RedisNodes.StartOwnAsync("backplane");
+
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task A_connection_to_Blazors_hub_opened_while_Redis_is_down_is_served_during_the_outage_and_after_it()
     {
-        await _redis.StopAsync();
-        await using var blazor = BlazorHub(_a);
+        await OwnRedis.StopAsync();
+        await using var blazor = BlazorHub(NodeA);
 
         await blazor.StartAsync();
 
         // A round trip on Blazor's own hub: an unknown circuit id is answered with false, and the socket stays open.
         Assert.False(await blazor.InvokeAsync<bool>("ConnectCircuit", "not-a-circuit"));
-        await _redis.StartAgainAsync();
+        await OwnRedis.StartAgainAsync();
         Assert.False(await blazor.InvokeAsync<bool>("ConnectCircuit", "not-a-circuit"));
         Assert.Equal(HubConnectionState.Connected, blazor.State);
     }
@@ -46,9 +40,9 @@ public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task An_app_hub_connection_attempted_while_Redis_is_down_fails_in_a_way_its_client_sees_and_connects_once_Redis_is_back()
     {
-        await _redis.StopAsync();
+        await OwnRedis.StopAsync();
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hub = _a.NewHub();
+        var hub = NodeA.NewHub();
         hub.Closed += error =>
         {
             closed.TrySetResult(error);
@@ -69,11 +63,11 @@ public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper ou
 
         Assert.Equal(HubConnectionState.Disconnected, hub.State);
 
-        await _redis.StartAgainAsync();
+        await OwnRedis.StartAgainAsync();
         var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
         await using var connected = await RetryAsync(async () =>
         {
-            var connection = _a.NewHub();
+            var connection = NodeA.NewHub();
             connection.On<string>("broadcast", text => received.Writer.TryWrite(text));
             try
             {
@@ -90,7 +84,7 @@ public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper ou
         await hub.DisposeAsync();
 
         // The backplane serves it: a message sent on node B reaches it on node A.
-        using var onB = _b.NewBrowser();
+        using var onB = NodeB.NewBrowser();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {

@@ -12,37 +12,30 @@ namespace Tether.Tests.Redis;
 [Trait("Requires", "redis-server")]
 public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private RedisServer _redis = null!;
-    private CoreTestApp _a = null!;
-    private CoreTestApp _b = null!;
+    private RedisNodes _nodes = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _a = await RedisNode.StartAsync(_redis, "outage");
-        _b = await RedisNode.StartAsync(_redis, "outage");
-    }
+    private RedisServer OwnRedis => _nodes.Redis;
 
-    public async Task DisposeAsync()
-    {
-        _redis.Resume();
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    private CoreTestApp NodeA => _nodes.A;
+
+    private CoreTestApp NodeB => _nodes.B;
+
+    public async Task InitializeAsync() => _nodes = await RedisNodes.StartOwnAsync("outage");
+
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task While_Redis_is_stopped_events_fail_with_the_typed_error_and_every_acknowledged_session_write_survives()
     {
-        await using var onA = await Writer.StartAsync(_a);
-        await using var onB = await Writer.StartAsync(_b);
+        await using var onA = await Writer.StartAsync(NodeA);
+        await using var onB = await Writer.StartAsync(NodeB);
         await WaitForAsync(() => onA.Acknowledged.Count >= 10 && onB.Acknowledged.Count >= 10);
 
-        _redis.Pause();
+        OwnRedis.Pause();
         await WaitForAsync(() => !onA.Failures.IsEmpty && !onB.Failures.IsEmpty);
         await AssertStaticPagesServeAsync();
         var before = (onA.Acknowledged.Count, onB.Acknowledged.Count);
-        _redis.Resume();
+        OwnRedis.Resume();
         await WaitForAsync(() => onA.Acknowledged.Count > before.Item1 + 5 && onB.Acknowledged.Count > before.Item2 + 5);
         await onA.StopAsync();
         await onB.StopAsync();
@@ -51,7 +44,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         {
             writer.AssertSurvived();
             // Read back over HTTP on the other node: every write the server acknowledged is there.
-            var other = writer.Node == _a ? _b : _a;
+            var other = writer.Node == NodeA ? NodeB : NodeA;
             var lost = await writer.LostWritesAsync(other);
             Assert.Empty(lost);
             output.WriteLine($"{writer.Node.BaseAddress}: {writer.Acknowledged.Count} writes acknowledged, 0 lost; {writer.Failures.Count} refused while Redis was stopped.");
@@ -61,14 +54,14 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task When_Redis_is_killed_and_started_again_the_nodes_recover_by_themselves_and_revocations_push_across_nodes_again()
     {
-        await using var onA = await Writer.StartAsync(_a);
-        await using var onB = await Writer.StartAsync(_b);
+        await using var onA = await Writer.StartAsync(NodeA);
+        await using var onB = await Writer.StartAsync(NodeB);
         await WaitForAsync(() => onA.Acknowledged.Count >= 10 && onB.Acknowledged.Count >= 10);
 
         // Node A's writer is given a write's acknowledgement only after the kill: Redis stored that write, then died with
         // it. A loaded machine once delayed an acknowledgement so by chance; here it happens on every run.
         await onA.HoldNextAcknowledgementAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        await _redis.StopAsync();
+        await OwnRedis.StopAsync();
         // Redis lost its memory with its process (no persistence): only writes invoked from here on can be read back. A
         // write invoked before may have been stored by the Redis that died, however late its acknowledgement arrives.
         onA.MarkOutage();
@@ -77,7 +70,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitForAsync(() => !onA.Failures.IsEmpty && !onB.Failures.IsEmpty);
         await AssertStaticPagesServeAsync();
 
-        await _redis.StartAgainAsync();
+        await OwnRedis.StartAgainAsync();
         var returned = Stopwatch.StartNew();
         onA.MarkReturn();
         onB.MarkReturn();
@@ -89,14 +82,14 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var writer in (Writer[])[onA, onB])
         {
             writer.AssertSurvived();
-            Assert.Empty(await writer.LostWritesAsync(writer.Node == _a ? _b : _a));
+            Assert.Empty(await writer.LostWritesAsync(writer.Node == NodeA ? NodeB : NodeA));
         }
 
         // The bus of node B re-subscribed by itself: a sign-out on node A reaches a hub connection on node B at once.
-        using var browser = _a.NewBrowser();
+        using var browser = NodeA.NewBrowser();
         await browser.GetAsync("/signin?name=after-outage");
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnB = await _b.ConnectAsync(browser.Cookies, before: connection => connection.OnSignedOut(() => told.TrySetResult()));
+        await using var hubOnB = await NodeB.ConnectAsync(browser.Cookies, before: connection => connection.OnSignedOut(() => told.TrySetResult()));
         Assert.Equal("after-outage", (await hubOnB.InvokeAsync<Tether.Tests.SignalR.Whoami>("Whoami")).User);
         await browser.GetAsync("/signout");
         await told.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -107,10 +100,10 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // Two nodes of another app start while Redis is down: their revocation subscriptions fail and are logged. (A
         // Redis that lost its memory also lost the key ring nodes A and B wrote, so this app starts afresh.)
-        await _redis.StopAsync();
-        await using var x = await RedisNode.StartAsync(_redis, "late");
-        await using var y = await RedisNode.StartAsync(_redis, "late");
-        await _redis.StartAgainAsync();
+        await OwnRedis.StopAsync();
+        await using var x = await RedisNode.StartAsync(OwnRedis, "late");
+        await using var y = await RedisNode.StartAsync(OwnRedis, "late");
+        await OwnRedis.StartAgainAsync();
 
         using var browser = x.NewBrowser();
         await RetryAsync(() => browser.GetAsync("/signin?name=late"));
@@ -156,7 +149,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task AssertStaticPagesServeAsync()
     {
-        foreach (var node in (CoreTestApp[])[_a, _b])
+        foreach (var node in (CoreTestApp[])[NodeA, NodeB])
         {
             using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
             Assert.Equal("no store needed", await http.GetStringAsync("/static"));

@@ -12,30 +12,24 @@ namespace Tether.Tests.Redis;
 public sealed class RedisSessionTests(RedisFixture redis) : IAsyncLifetime
 {
     private const string Hub = Tether.Tests.Sessions.SessionApp.Hub;
-    private CoreTestApp _a = null!;
-    private CoreTestApp _b = null!;
+    private RedisNodes _nodes = null!;
 
-    public async Task InitializeAsync()
-    {
-        var prefix = "sessions-" + Guid.NewGuid().ToString("N");
-        _a = await RedisNode.StartAsync(redis.Server, prefix);
-        _b = await RedisNode.StartAsync(redis.Server, prefix);
-    }
+    private CoreTestApp NodeA => _nodes.A;
 
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
+    private CoreTestApp NodeB => _nodes.B;
+
+    public async Task InitializeAsync() => _nodes = await RedisNodes.StartAsync(redis.Server, "sessions-" + Guid.NewGuid().ToString("N"));
+
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task Four_hub_connections_on_two_nodes_writing_different_keys_lose_none_of_1000_commits()
     {
         using var browser = await SignedInBrowserAsync("ida");
-        await using var a1 = await _a.ConnectAsync(browser.Cookies, Hub);
-        await using var a2 = await _a.ConnectAsync(browser.Cookies, Hub);
-        await using var b1 = await _b.ConnectAsync(browser.Cookies, Hub);
-        await using var b2 = await _b.ConnectAsync(browser.Cookies, Hub);
+        await using var a1 = await NodeA.ConnectAsync(browser.Cookies, Hub);
+        await using var a2 = await NodeA.ConnectAsync(browser.Cookies, Hub);
+        await using var b1 = await NodeB.ConnectAsync(browser.Cookies, Hub);
+        await using var b2 = await NodeB.ConnectAsync(browser.Cookies, Hub);
 
         await Task.WhenAll(
             RepeatAsync(250, i => a1.InvokeAsync("Write", "a1-" + i, "x")),
@@ -53,10 +47,10 @@ public sealed class RedisSessionTests(RedisFixture redis) : IAsyncLifetime
     public async Task Hub_connections_and_http_requests_on_two_nodes_adding_to_one_cart_keep_exactly_every_item()
     {
         using var browser = await SignedInBrowserAsync("jo");
-        using var onB = new HttpClient(new HttpClientHandler { CookieContainer = browser.Cookies }) { BaseAddress = _b.BaseAddress };
-        await using var a1 = await _a.ConnectAsync(browser.Cookies, Hub);
-        await using var b1 = await _b.ConnectAsync(browser.Cookies, Hub);
-        await using var b2 = await _b.ConnectAsync(browser.Cookies, Hub);
+        using var onB = new HttpClient(new HttpClientHandler { CookieContainer = browser.Cookies }) { BaseAddress = NodeB.BaseAddress };
+        await using var a1 = await NodeA.ConnectAsync(browser.Cookies, Hub);
+        await using var b1 = await NodeB.ConnectAsync(browser.Cookies, Hub);
+        await using var b2 = await NodeB.ConnectAsync(browser.Cookies, Hub);
 
         await Task.WhenAll(
             RepeatAsync(50, i => a1.InvokeAsync("Add", "cart", "a1-" + i)),
@@ -73,8 +67,8 @@ public sealed class RedisSessionTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public async Task What_the_commit_script_writes_RedisCache_reads_with_its_sliding_expiration_and_a_stale_value_is_refused()
     {
-        var store = _a.App.Services.GetRequiredService<IDistributedCacheCompareAndSet>();
-        var cache = _a.App.Services.GetRequiredService<IDistributedCache>();
+        var store = NodeA.App.Services.GetRequiredService<IDistributedCacheCompareAndSet>();
+        var cache = NodeA.App.Services.GetRequiredService<IDistributedCache>();
         var options = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) };
         var key = "cas-" + Guid.NewGuid().ToString("N");
 
@@ -88,7 +82,7 @@ public sealed class RedisSessionTests(RedisFixture redis) : IAsyncLifetime
         Assert.False((await store.CompareAndSetAsync("missing-" + key, [2], [3], options)).Swapped);
 
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.Configuration + ",setlib=false");
-        var prefix = _a.App.Services.GetRequiredService<IOptions<RedisCacheOptions>>().Value.InstanceName;
+        var prefix = NodeA.App.Services.GetRequiredService<IOptions<RedisCacheOptions>>().Value.InstanceName;
         var database = admin.GetDatabase();
         Assert.InRange((await database.KeyTimeToLiveAsync(prefix + key))!.Value, TimeSpan.FromMinutes(9.9), TimeSpan.FromMinutes(10));
         Assert.Equal(TimeSpan.FromMinutes(10).Ticks, (long)await database.HashGetAsync(prefix + key, "sldexp"));
@@ -97,12 +91,12 @@ public sealed class RedisSessionTests(RedisFixture redis) : IAsyncLifetime
         // RedisCache's own write, then the script over it: the layouts are one.
         await cache.SetAsync(key, [7], options);
         Assert.True((await store.CompareAndSetAsync(key, [7], [8], options)).Swapped);
-        Assert.Equal([8], await _b.App.Services.GetRequiredService<IDistributedCache>().GetAsync(key));
+        Assert.Equal([8], await NodeB.App.Services.GetRequiredService<IDistributedCache>().GetAsync(key));
     }
 
     private async Task<CoreTestApp.Browser> SignedInBrowserAsync(string name)
     {
-        var browser = _a.NewBrowser();
+        var browser = NodeA.NewBrowser();
         await browser.GetAsync("/signin?name=" + name);
         await PostAsync(browser.Client, "/list/add?key=seed&item=1");
         return browser;

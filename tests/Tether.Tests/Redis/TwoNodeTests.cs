@@ -7,29 +7,23 @@ namespace Tether.Tests.Redis;
 [Trait("Requires", "redis-server")]
 public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
 {
-    private CoreTestApp _a = null!;
-    private CoreTestApp _b = null!;
+    private RedisNodes _nodes = null!;
 
-    public async Task InitializeAsync()
-    {
-        var prefix = "nodes-" + Guid.NewGuid().ToString("N");
-        _a = await RedisNode.StartAsync(redis.Server, prefix);
-        _b = await RedisNode.StartAsync(redis.Server, prefix);
-    }
+    private CoreTestApp NodeA => _nodes.A;
 
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
+    private CoreTestApp NodeB => _nodes.B;
+
+    public async Task InitializeAsync() => _nodes = await RedisNodes.StartAsync(redis.Server, "nodes-" + Guid.NewGuid().ToString("N"));
+
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task A_session_value_written_by_an_event_on_one_node_is_read_over_http_on_the_other_and_back()
     {
-        using var browser = _a.NewBrowser();
-        using var onB = OnNode(_b, browser.Cookies);
+        using var browser = NodeA.NewBrowser();
+        using var onB = OnNode(NodeB, browser.Cookies);
         await browser.GetAsync("/session/set?key=cart&value=1");
-        await using var hubOnA = await _a.ConnectAsync(browser.Cookies);
+        await using var hubOnA = await NodeA.ConnectAsync(browser.Cookies);
 
         await hubOnA.InvokeAsync("WriteSession", "owner", "written by an event on A");
         Assert.Equal("written by an event on A", await onB.GetStringAsync("/session/get?key=owner"));
@@ -41,12 +35,12 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public async Task A_cookie_issued_by_one_node_is_read_on_the_other_through_the_shared_key_ring()
     {
-        using var browser = _a.NewBrowser();
-        using var onB = OnNode(_b, browser.Cookies);
+        using var browser = NodeA.NewBrowser();
+        using var onB = OnNode(NodeB, browser.Cookies);
         await browser.GetAsync("/signin?name=nora");
 
         Assert.Equal("nora", await onB.GetStringAsync("/whoami"));
-        await using var hubOnB = await _b.ConnectAsync(browser.Cookies);
+        await using var hubOnB = await NodeB.ConnectAsync(browser.Cookies);
         Assert.Equal("nora", (await hubOnB.InvokeAsync<Whoami>("Whoami")).User);
     }
 
@@ -55,18 +49,18 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     {
         var cookies = new CookieContainer();
         var handoffs = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnA = await _a.ConnectAsync(cookies, "/hubs/handoff",
+        await using var hubOnA = await NodeA.ConnectAsync(cookies, "/hubs/handoff",
             before: connection => connection.On<string, string>("tether:cookies", (_, id) => handoffs.TrySetResult(id)));
         await hubOnA.InvokeAsync("SetCookie", "prefs", "dark");
         var id = await handoffs.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
-        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _b.BaseAddress };
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = NodeB.BaseAddress };
         using var redeem = new HttpRequestMessage(HttpMethod.Post, "/_tether/cookies")
         {
             Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("id", id)]),
         };
-        redeem.Headers.Add("Origin", _b.BaseAddress.GetLeftPart(UriPartial.Authority));
-        redeem.Headers.Add("Cookie", BindingCookie.Name + "=" + RedisNode.Binding(_a, cookies));
+        redeem.Headers.Add("Origin", NodeB.BaseAddress.GetLeftPart(UriPartial.Authority));
+        redeem.Headers.Add("Cookie", BindingCookie.Name + "=" + RedisNode.Binding(NodeA, cookies));
         using var redeemed = await http.SendAsync(redeem);
 
         Assert.Equal(HttpStatusCode.NoContent, redeemed.StatusCode);
@@ -76,11 +70,11 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     [Fact]
     public async Task A_sign_out_on_one_node_tells_a_hub_connection_on_the_other_at_once_and_closes_it()
     {
-        using var browser = _a.NewBrowser();
+        using var browser = NodeA.NewBrowser();
         await browser.GetAsync("/signin?name=omar");
         var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hubOnB = await _b.ConnectAsync(browser.Cookies, before: connection =>
+        await using var hubOnB = await NodeB.ConnectAsync(browser.Cookies, before: connection =>
         {
             connection.OnSignedOut(() => told.TrySetResult());
             connection.Closed += _ =>
@@ -101,10 +95,10 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_hub_message_sent_on_one_node_reaches_a_client_connected_to_the_other()
     {
         var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        await using var hubOnB = await _b.ConnectAsync(new CookieContainer(),
+        await using var hubOnB = await NodeB.ConnectAsync(new CookieContainer(),
             before: connection => connection.On<string>("broadcast", text => received.Writer.TryWrite(text)));
 
-        using var onA = _a.NewBrowser();
+        using var onA = NodeA.NewBrowser();
         await SubscribedAsync(onA, received.Reader);
         await onA.GetAsync("/broadcast?text=hello-from-A");
 
@@ -116,9 +110,9 @@ public sealed class TwoNodeTests(RedisFixture redis) : IAsyncLifetime
     {
         await using var otherApp = await RedisNode.StartAsync(redis.Server, "other-" + Guid.NewGuid().ToString("N"));
         var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        await using var hubOnB = await _b.ConnectAsync(new CookieContainer(),
+        await using var hubOnB = await NodeB.ConnectAsync(new CookieContainer(),
             before: connection => connection.On<string>("broadcast", text => received.Writer.TryWrite(text)));
-        using var onA = _a.NewBrowser();
+        using var onA = NodeA.NewBrowser();
         await SubscribedAsync(onA, received.Reader);
 
         // The same hub type in both apps: without the app's prefix on its channels, B would hear the other app first.
