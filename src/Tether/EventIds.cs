@@ -35,6 +35,8 @@ internal static class EventIds
     public const int HubSignedOut = 112;
     public const int HubSignedOutNotDelivered = 113;
     public const int RevocationNotifyFailed = 114;
+    public const int HubStillSignedIn = 115;
+    public const int HubRecheckFailed = 116;
 
     public const int CookieHandoffStored = 150;
     public const int CookieHandoffFailed = 151;

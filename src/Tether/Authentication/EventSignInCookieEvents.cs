@@ -49,6 +49,15 @@ internal sealed class EventSignInCookieEvents(CookieAuthenticationEvents inner) 
 
     private static void Show(HttpContext http, AuthenticateResult result, ClaimsPrincipal user)
     {
+        // Kept on the event's own feature as well: setting HttpContext.User, as SignInManager does right after it signed
+        // in, clears IAuthenticateResultFeature (the framework's AuthenticationFeatures keeps the two consistent), and
+        // the event's outcome must still name the sign-in the connection now holds.
+        if (http.Features.Get<EventFeature>() is { } tether)
+        {
+            tether.SignInChanged = true;
+            tether.SignedIn = result.Properties;
+        }
+
         if (http.Features.Get<IAuthenticateResultFeature>() is { } feature)
         {
             feature.AuthenticateResult = result;

@@ -199,7 +199,9 @@ internal sealed class EventBridge(
 
         failure?.Throw();
 
-        var authentication = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties;
+        var authentication = feature.SignInChanged
+            ? feature.SignedIn
+            : context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties;
         if (feature.TerminalReached && feature.Refusal is { } refusal)
         {
             // The adapter's own check, run in place of the handler, refused the event (a circuit page's [Authorize]).

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -37,6 +38,12 @@ internal sealed class EventFeature(Delegate handler, ConnectionState? connection
     /// <c>HttpContext.GetEndpoint()</c> returns. Middleware may set it, as over HTTP.
     /// </summary>
     public Endpoint? Endpoint { get; set; }
+
+    /// <summary>A sign-in or sign-out of the event's own scheme ran inside the event.</summary>
+    public bool SignInChanged { get; set; }
+
+    /// <summary>The properties of the ticket the event's latest sign-in issued; <see langword="null"/> after a sign-out.</summary>
+    public AuthenticationProperties? SignedIn { get; set; }
 
     /// <summary>Set by the terminal before it runs the handler; the outcome reports the handler ran only then.</summary>
     public bool TerminalReached { get; set; }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using Tether.Authentication;
 using Tether.Events;
 
 namespace Tether.SignalR;
@@ -21,7 +20,7 @@ internal sealed class BridgedHubConnection(EventRequest handshake, TetherOptions
     public ConnectionState Connection { get; } = new(options);
 
     /// <summary>The sign-in the connection's latest call ran as, when sign-ins are revocable.</summary>
-    public ConnectionSignIn? SignIn { get; set; }
+    public HubSignInWatch? SignIn { get; set; }
 
     public EventRequest Request => Volatile.Read(ref _request) ?? handshake;
 

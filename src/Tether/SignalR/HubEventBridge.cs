@@ -29,10 +29,11 @@ internal sealed partial class HubEventBridge(EventBridge bridge, ILogger logger)
     {
         var request = connection.Request;
         object? result = null;
-        EventOutcome outcome;
+        EventOutcome? ran = null;
+        connection.SignIn?.CallStarting();
         try
         {
-            outcome = await bridge.RunAsync(
+            ran = await bridge.RunAsync(
                 new EventOrigin(TetherHubFilter.Transport, invocation.Context.ConnectionId, "HubMethod", invocation.HubMethodName),
                 request,
                 connection.Connection,
@@ -53,8 +54,17 @@ internal sealed partial class HubEventBridge(EventBridge bridge, ILogger logger)
                 ? $"'{invocation.HubMethodName}' ran, but the session store was unavailable: its session changes may not have been saved."
                 : $"'{invocation.HubMethodName}' was not run: the session store is unavailable.");
         }
+        finally
+        {
+            // A revocation pushed during the call (the call itself may have published it) is answered before its result
+            // is sent, from the sign-in the call ended with.
+            if (connection.SignIn is { } signIn)
+            {
+                await signIn.CallEndedAsync(ran);
+            }
+        }
 
-        connection.SignIn?.Follow(outcome);
+        var outcome = ran.Value;
         if (!outcome.HandlerRan)
         {
             throw new HubException(request.LocationRejected
@@ -73,17 +83,29 @@ internal sealed partial class HubEventBridge(EventBridge bridge, ILogger logger)
         EventTier tier,
         Func<HubLifetimeContext, Task> next)
     {
-        var outcome = await bridge.RunAsync(
-            new EventOrigin(TetherHubFilter.Transport, context.Context.ConnectionId, "HubMethod", method),
-            connection.Request,
-            connection.Connection,
-            _ => next(context),
-            context.ServiceProvider,
-            CancellationToken.None,
-            tier,
-            context.Context.GetHttpContext()?.GetEndpoint());
-        connection.SignIn?.Follow(outcome);
-        if (!outcome.HandlerRan)
+        EventOutcome? ran = null;
+        connection.SignIn?.CallStarting();
+        try
+        {
+            ran = await bridge.RunAsync(
+                new EventOrigin(TetherHubFilter.Transport, context.Context.ConnectionId, "HubMethod", method),
+                connection.Request,
+                connection.Connection,
+                _ => next(context),
+                context.ServiceProvider,
+                CancellationToken.None,
+                tier,
+                context.Context.GetHttpContext()?.GetEndpoint());
+        }
+        finally
+        {
+            if (connection.SignIn is { } signIn)
+            {
+                await signIn.CallEndedAsync(ran);
+            }
+        }
+
+        if (!ran.Value.HandlerRan)
         {
             // A connection the event pipeline refuses is closed rather than left half-initialized.
             context.Context.Abort();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Authentication;
 
@@ -11,39 +12,59 @@ namespace Tether.SignalR;
 /// per-call check guarantees either way.
 /// </summary>
 /// <remarks>
-/// One instance per filter; it keeps no state of its own. The revocation callback runs on the bus's thread, concurrently
-/// with the connection's calls, and touches only what SignalR allows from any thread: the caller's client proxy and
-/// <see cref="HubCallerContext.Abort"/>.
+/// One instance per filter; it keeps no state of its own (a connection's is its <see cref="HubSignInWatch"/>). A push is
+/// answered only once the connection's sign-in, as its latest call left it, is read again from the store and found
+/// revoked: a call that changes the password and renews its own sign-in publishes a revocation of the user from inside
+/// itself, and a call that signs out publishes its own sign-in's; neither closes its own connection. The answer touches only what SignalR allows from any thread: the
+/// caller's client proxy and <see cref="HubCallerContext.Abort"/>.
 /// </remarks>
 internal sealed partial class HubRevocationListener(ILogger logger, bool closeConnections)
 {
     /// <summary>
-    /// The connection's sign-in entry on the bus, or <see langword="null"/> when the app did not call
-    /// <c>AddRevocableSignIn()</c>.
+    /// The connection's sign-in watch, or <see langword="null"/> when the app did not call <c>AddRevocableSignIn()</c>.
     /// </summary>
-    public ConnectionSignIn? Listen(HubLifetimeContext context)
-        => ConnectionSignIn.Create(context.ServiceProvider, OnSignInRevoked(context.Hub.Clients.Caller, context.Context));
-
-    private Action OnSignInRevoked(IClientProxy caller, HubCallerContext connection)
+    public HubSignInWatch? Listen(HubLifetimeContext context)
     {
-        return () => _ = NotifyAsync();
-
-        async Task NotifyAsync()
+        if (context.ServiceProvider.GetService<SignInStore>() is not { } store)
         {
-            try
-            {
-                await caller.SendAsync(TetherHubFilter.SignedOutMethodName, connection.ConnectionAborted);
-                Log.SignedOut(logger, connection.ConnectionId);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.SignedOutNotDelivered(logger, ex);
-            }
+            return null;
+        }
 
-            if (closeConnections)
+        var caller = context.Hub.Clients.Caller;
+        var connection = context.Context;
+        return HubSignInWatch.Create(context.ServiceProvider, store, valid => AnswerAsync(caller, connection, valid));
+    }
+
+    // The answer to one pushed revocation, once the connection's calls that were running when it arrived have ended.
+    private async Task AnswerAsync(IClientProxy caller, HubCallerContext connection, Func<CancellationToken, Task<bool>> holdsRevoked)
+    {
+        try
+        {
+            if (!await holdsRevoked(connection.ConnectionAborted))
             {
-                connection.Abort();
+                Log.StillSignedIn(logger, connection.ConnectionId);
+                return;
             }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Fail closed: a sign-in that cannot be read again is treated as revoked, as the next call's check would.
+            Log.RecheckFailed(logger, connection.ConnectionId, ex);
+        }
+
+        try
+        {
+            await caller.SendAsync(TetherHubFilter.SignedOutMethodName, connection.ConnectionAborted);
+            Log.SignedOut(logger, connection.ConnectionId);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SignedOutNotDelivered(logger, ex);
+        }
+
+        if (closeConnections)
+        {
+            connection.Abort();
         }
     }
 
@@ -54,5 +75,11 @@ internal sealed partial class HubRevocationListener(ILogger logger, bool closeCo
 
         [LoggerMessage(EventIds.HubSignedOutNotDelivered, LogLevel.Warning, "A hub client could not be told that its sign-in was revoked; its next call runs as anonymous all the same.", EventName = nameof(EventIds.HubSignedOutNotDelivered))]
         public static partial void SignedOutNotDelivered(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventIds.HubStillSignedIn, LogLevel.Debug, "A revocation reached hub connection {ConnectionId}, whose latest call renewed its sign-in or signed out; the connection stays open.", EventName = nameof(EventIds.HubStillSignedIn))]
+        public static partial void StillSignedIn(ILogger logger, string connectionId);
+
+        [LoggerMessage(EventIds.HubRecheckFailed, LogLevel.Warning, "Hub connection {ConnectionId} could not re-check its sign-in after a revocation was published; it is told it was signed out.", EventName = nameof(EventIds.HubRecheckFailed))]
+        public static partial void RecheckFailed(ILogger logger, string connectionId, Exception exception);
     }
 }

@@ -53,6 +53,11 @@ public sealed class SignInManagerTests : IAsyncLifetime
             {
                 app.MapHub<AccountHub>("/hubs/account");
                 app.MapGet("/whoami", (HttpContext context) => context.User.Identity?.Name ?? "anonymous");
+                app.MapGet("/identity/signout", async (SignInManager<IdentityUser> signIn) =>
+                {
+                    await signIn.SignOutAsync();
+                    return "ok";
+                });
                 app.MapGet("/identity/signin", async (SignInManager<IdentityUser> signIn, UserManager<IdentityUser> users, string email) =>
                 {
                     await signIn.SignInAsync((await users.FindByEmailAsync(email))!, isPersistent: false);
@@ -179,6 +184,31 @@ public sealed class SignInManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_circuit_that_renewed_its_sign_in_in_a_click_is_still_told_at_once_when_that_sign_in_is_signed_out_elsewhere()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.NegotiateAsync("/hubs/account");
+        await browser.GetAsync("/identity/signin?email=" + Ann);
+        var dispatcher = new CircuitHandlerTests.HeldDispatcher();
+        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
+        var users = circuit.Services.GetRequiredService<UserManager<IdentityUser>>();
+        await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () => await signIn.RefreshSignInAsync((await users.GetUserAsync(Current.User()))!));
+        await RedeemAsync(circuit, browser);
+
+        // The browser signs out over HTTP: the bus carries that sign-in's id only, not the user's, and it still reaches
+        // the circuit whose click renewed the sign-in (SignInManager sets HttpContext.User after signing in, which clears
+        // the event's authenticate result: the circuit must follow the new ticket all the same).
+        var flipped = new TaskCompletionSource<System.Security.Claims.ClaimsPrincipal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        circuit.AuthState.AuthenticationStateChanged += async task => flipped.TrySetResult((await task).User);
+        Assert.Equal("ok", await browser.GetAsync("/identity/signout"));
+        Assert.Equal(1, dispatcher.RunPending());
+        Assert.False((await flipped.Task.WaitAsync(TimeSpan.FromSeconds(15))).Identity?.IsAuthenticated);
+        Assert.False(circuit.State.IsAuthenticated);
+    }
+
+    [Fact]
     public async Task A_push_re_check_that_answers_after_a_newer_sign_in_click_does_not_sign_that_click_out_again()
     {
         using var browser = _app.NewBrowser();
@@ -283,6 +313,32 @@ public sealed class SignInManagerTests : IAsyncLifetime
         await account.RedeemNextAsync();
         Assert.Equal("anonymous", await account.Browser.GetAsync("/whoami"));
         Assert.Equal("anonymous", await account.Hub.InvokeAsync<string>(nameof(AccountHub.Whoami)));
+    }
+
+    [Fact]
+    public async Task A_password_change_in_a_hub_call_keeps_its_own_connection_open_and_signed_in_and_signs_the_users_other_connections_out()
+    {
+        await using var account = await Account.ConnectAsync(_app);
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.SignIn), Ann));
+        await account.RedeemNextAsync();
+        var signedOut = Channel.CreateUnbounded<string>();
+        account.Hub.On(Tether.SignalR.TetherHubFilter.SignedOutMethodName, () => signedOut.Writer.TryWrite("own"));
+        using var device = _app.NewBrowser();
+        await device.GetAsync("/identity/signin?email=" + Ann);
+        await using var other = await _app.ConnectAsync(device.Cookies, "/hubs/account",
+            before: c => c.On(Tether.SignalR.TetherHubFilter.SignedOutMethodName, () => signedOut.Writer.TryWrite("other")));
+        Assert.Equal(Ann, await other.InvokeAsync<string>(nameof(AccountHub.Whoami)));
+
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.ChangePassword), Password, NewPassword));
+
+        // The user's other sign-in is told and closed; this connection, which renewed its own sign-in, is neither.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        Assert.Equal("other", await signedOut.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(Ann, await account.Hub.InvokeAsync<string>(nameof(AccountHub.Whoami)));
+        Assert.Equal(HubConnectionState.Connected, account.Hub.State);
+        Assert.False(signedOut.Reader.TryRead(out _));
+        await account.RedeemNextAsync();
+        Assert.Equal(Ann, await account.Browser.GetAsync("/whoami"));
     }
 
     [Fact]
@@ -392,6 +448,18 @@ public sealed class AccountHub(SignInManager<IdentityUser> signIn, UserManager<I
     public async Task<string?> Refresh()
     {
         await signIn.RefreshSignInAsync((await users.GetUserAsync(Current.User()))!);
+        return Whoami();
+    }
+
+    public async Task<string?> ChangePassword(string current, string next)
+    {
+        var user = (await users.GetUserAsync(Current.User()))!;
+        if (!(await users.ChangePasswordAsync(user, current, next)).Succeeded)
+        {
+            return "failed";
+        }
+
+        await signIn.RefreshSignInAsync(user);
         return Whoami();
     }
 
