@@ -187,11 +187,8 @@ public sealed class SignInManagerTests : IAsyncLifetime
     public async Task A_circuit_that_renewed_its_sign_in_in_a_click_is_still_told_at_once_when_that_sign_in_is_signed_out_elsewhere()
     {
         using var browser = _app.NewBrowser();
-        await browser.NegotiateAsync("/hubs/account");
-        await browser.GetAsync("/identity/signin?email=" + Ann);
         var dispatcher = new CircuitHandlerTests.HeldDispatcher();
-        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
-        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        await using var circuit = await SignedInCircuitAsync(browser, dispatcher);
         var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
         var users = circuit.Services.GetRequiredService<UserManager<IdentityUser>>();
         await circuit.ActivityAsync("BeginInvokeDotNetFromJS", async () => await signIn.RefreshSignInAsync((await users.GetUserAsync(Current.User()))!));
@@ -212,11 +209,8 @@ public sealed class SignInManagerTests : IAsyncLifetime
     public async Task A_push_re_check_that_answers_after_a_newer_sign_in_click_does_not_sign_that_click_out_again()
     {
         using var browser = _app.NewBrowser();
-        await browser.NegotiateAsync("/hubs/account");
-        await browser.GetAsync("/identity/signin?email=" + Ann);
         var dispatcher = new CircuitHandlerTests.HeldDispatcher();
-        await using var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
-        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        await using var circuit = await SignedInCircuitAsync(browser, dispatcher);
         var signIn = circuit.Services.GetRequiredService<SignInManager<IdentityUser>>();
         await using (var scope = _app.App.Services.CreateAsyncScope())
         {
@@ -363,6 +357,16 @@ public sealed class SignInManagerTests : IAsyncLifetime
         Assert.Equal(Two, await account.Browser.GetAsync("/whoami"));
         Assert.NotNull(account.Cookie("Identity.TwoFactorRememberMe"));
         Assert.Null(account.Cookie("Identity.TwoFactorUserId"));
+    }
+
+    // Ann signed in over HTTP in this browser, and a circuit of it whose first click ran as her.
+    private async Task<CircuitHandlerTests.Circuit> SignedInCircuitAsync(CoreTestApp.Browser browser, CircuitHandlerTests.HeldDispatcher dispatcher)
+    {
+        await browser.NegotiateAsync("/hubs/account");
+        await browser.GetAsync("/identity/signin?email=" + Ann);
+        var circuit = CircuitHandlerTests.Circuit.Open(_app, browser.CookieHeader, dispatcher: dispatcher);
+        Assert.Equal(Ann, (await circuit.ClickAsync())?.Identity?.Name);
+        return circuit;
     }
 
     private static async Task RedeemAsync(CircuitHandlerTests.Circuit circuit, CoreTestApp.Browser browser)
