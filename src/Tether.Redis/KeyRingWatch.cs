@@ -69,7 +69,7 @@ internal sealed partial class KeyRingWatch : IHostedService, IDisposable
 
         try
         {
-            var queue = await (await _connection.GetAsync()).GetSubscriber().SubscribeAsync(_channel);
+            var queue = await Subscriptions.SubscribeAsync((await _connection.GetSubscribedAsync()).GetSubscriber(), _channel);
             queue.OnMessage(message =>
             {
                 // A node's own message is ignored; another node's ring changed: compare.

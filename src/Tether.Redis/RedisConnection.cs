@@ -12,6 +12,7 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile IConnectionMultiplexer? _multiplexer;
+    private int _connectTimeout = 5000;
 
     /// <summary>Raised after the connection (or its subscription connection) came back from a failure.</summary>
     public event Action? Restored;
@@ -64,6 +65,62 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
         return multiplexer;
     }
 
+    /// <summary>
+    /// The connection once its subscription link is up as well, for a caller about to subscribe; a
+    /// <see cref="RedisConnectionException"/> while Redis is unavailable.
+    /// </summary>
+    /// <remarks>
+    /// The first connect can return a moment before the subscription link has finished its handshake, and a SUBSCRIBE sent
+    /// then fails at once (the backlog policy is fail-fast). The revocation bus and the key-ring watch would try again when
+    /// the link is restored, but the SignalR backplane subscribes once, as it is created, and never again
+    /// (RedisHubLifetimeManager.EnsureRedisServerConnection keeps its connection even when the subscriptions after it
+    /// throw): its node would hear no other node's hub messages until it restarts. So that short wait is made here, as long
+    /// as a connect may take; and while Redis is down this throws, so the backplane keeps no connection and tries again on
+    /// its next use.
+    /// </remarks>
+    public async Task<IConnectionMultiplexer> GetSubscribedAsync()
+    {
+        var multiplexer = await GetAsync();
+        if (multiplexer.GetSubscriber().IsConnected())
+        {
+            return multiplexer;
+        }
+
+        if (multiplexer.IsConnected)
+        {
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnRestored(object? sender, ConnectionFailedEventArgs e)
+            {
+                if (e.ConnectionType == ConnectionType.Subscription)
+                {
+                    up.TrySetResult();
+                }
+            }
+
+            multiplexer.ConnectionRestored += OnRestored;
+            try
+            {
+                if (multiplexer.GetSubscriber().IsConnected())
+                {
+                    return multiplexer;
+                }
+
+                await up.Task.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeout));
+                return multiplexer;
+            }
+            catch (TimeoutException)
+            {
+            }
+            finally
+            {
+                multiplexer.ConnectionRestored -= OnRestored;
+            }
+        }
+
+        throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
+            "Redis is unavailable, so nothing can subscribe on it now; the connection retries by itself.");
+    }
+
     // A first connect that threw (abortConnect=true) leaves no multiplexer to raise ConnectionRestored later: the one that
     // finally connects counts as a restore, so a subscription that failed at start is made now.
     private void OnCreated(bool created)
@@ -86,6 +143,7 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
         {
             var copy = given.Clone();
             copy.ChannelPrefix = channelPrefix;
+            _connectTimeout = copy.ConnectTimeout;
             return copy;
         }
 
@@ -109,6 +167,7 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
 
         // Back within a second or so of Redis's return, rather than after the default exponential back-off.
         parsed.ReconnectRetryPolicy = new LinearRetry(1000);
+        _connectTimeout = parsed.ConnectTimeout;
         return parsed;
     }
 

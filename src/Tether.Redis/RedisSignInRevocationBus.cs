@@ -47,8 +47,8 @@ internal sealed partial class RedisSignInRevocationBus : ISignInRevocationBus, I
 
         try
         {
-            var subscriber = (await _connection.GetAsync()).GetSubscriber();
-            var queue = await subscriber.SubscribeAsync(_channel);
+            var subscriber = (await _connection.GetSubscribedAsync()).GetSubscriber();
+            var queue = await Subscriptions.SubscribeAsync(subscriber, _channel);
             queue.OnMessage(message => Receive(message.Message));
             _queue = queue;
             Volatile.Write(ref _subscription, 2);

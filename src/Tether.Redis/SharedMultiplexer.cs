@@ -6,7 +6,8 @@ namespace Tether.Redis;
 
 /// <summary>
 /// The shared connection as handed to <c>RedisCache</c> and the SignalR backplane: everything passes through except
-/// closing and disposing, which only <see cref="RedisConnection"/> (its owner) does.
+/// closing and disposing, which only <see cref="RedisConnection"/> (its owner) does, and subscribing, which leaves no
+/// unread queue behind when it fails (<see cref="BackplaneSubscriber"/>).
 /// </summary>
 /// <remarks>
 /// Both close the multiplexer their factory returned: <c>RedisCache</c> when it is disposed or, with its force-reconnect
@@ -41,7 +42,12 @@ internal class SharedMultiplexer : DispatchProxy
         var result = Forward(targetMethod, _inner, args);
 
         // RedisCache closes "its" connection through the database it got (IDatabase.Multiplexer): that one must be this.
-        return result is IDatabase database ? SharedDatabase.For(database, (IConnectionMultiplexer)(object)this) : result;
+        return result switch
+        {
+            IDatabase database => SharedDatabase.For(database, (IConnectionMultiplexer)(object)this),
+            ISubscriber subscriber => BackplaneSubscriber.For(subscriber),
+            _ => result,
+        };
     }
 
     internal static object? Forward(MethodInfo method, object target, object?[]? args)

@@ -120,7 +120,7 @@ public static class TetherRedisServiceCollectionExtensions
         {
             services.AddSignalR().AddStackExchangeRedis();
             services.AddOptions<RedisOptions>().Configure<RedisConnection>((options, connection) =>
-                options.ConnectionFactory = async _ => SharedMultiplexer.For(await connection.GetAsync()));
+                options.ConnectionFactory = async _ => SharedMultiplexer.For(await connection.GetSubscribedAsync()));
 
             // The backplane serves the app's hubs, not Blazor's: AddStackExchangeRedis registers it as the open generic
             // HubLifetimeManager<>, so a circuit's socket would subscribe on Redis as it opens and, while Redis is away, be

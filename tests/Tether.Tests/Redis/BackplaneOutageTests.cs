@@ -85,13 +85,66 @@ public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper ou
 
         // The backplane serves it: a message sent on node B reaches it on node A.
         using var onB = NodeB.NewBrowser();
+        Assert.Equal("from-B", await FirstBroadcastAsync(onB, received.Reader));
+    }
+
+    [Fact]
+    public async Task A_node_started_while_Redis_is_down_delivers_another_nodes_hub_messages_once_Redis_is_up()
+    {
+        // Node C starts while Redis is down: the backplane of each of its hubs tries to subscribe as it is created, and
+        // fails. SignalR does not try again once its connection is set (dotnet/aspnetcore RedisHubLifetimeManager), so
+        // C would never hear another node's messages, however long Redis has been back.
+        await OwnRedis.StopAsync();
+        await using var c = await RedisNode.StartAsync(OwnRedis, "backplane");
+        using (var early = c.NewBrowser())
+        {
+            // A message sent on C now creates its hub's backplane, and fails once that has tried to subscribe.
+            await Assert.ThrowsAsync<HttpRequestException>(() => early.GetAsync("/broadcast?text=during-the-outage"));
+        }
+
+        await OwnRedis.StartAgainAsync();
+
+        var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using var onC = await RetryAsync(async () =>
+        {
+            var connection = c.NewHub();
+            connection.On<string>("broadcast", text => received.Writer.TryWrite(text));
+            try
+            {
+                await connection.StartAsync();
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        });
+
+        using var onB = NodeB.NewBrowser();
+        Assert.Equal("from-B", await FirstBroadcastAsync(onB, received.Reader));
+    }
+
+    // A real SignalR client of Blazor's hub (ComponentHub), in its protocol, as a browser's circuit connects.
+    private static HubConnection BlazorHub(CoreTestApp node)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(node.BaseAddress, "/_blazor"));
+        builder.Services.RemoveAll<IHubProtocol>();
+        builder.Services.AddSingleton<IHubProtocol, BlazorPack>();
+        return builder.Build();
+    }
+
+    // Node B sends "from-B" to every client of the hub, again every 250 ms until one arrives: it publishes once its own
+    // connection is back (within a second of Redis's return), and the receiving node's subscription is made a moment
+    // after its own. Awaited, not raced; the deadline is the outage tests' 30 s.
+    private static async Task<string> FirstBroadcastAsync(CoreTestApp.Browser sender, System.Threading.Channels.ChannelReader<string> received)
+    {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             try
             {
-                // Node B publishes once its own connection is back (within a second of Redis's return).
-                await onB.GetAsync("/broadcast?text=from-B");
+                await sender.GetAsync("/broadcast?text=from-B");
             }
             catch (HttpRequestException) when (!deadline.IsCancellationRequested)
             {
@@ -103,22 +156,12 @@ public sealed class BackplaneOutageTests(Xunit.Abstractions.ITestOutputHelper ou
             wait.CancelAfter(TimeSpan.FromMilliseconds(250));
             try
             {
-                Assert.Equal("from-B", await received.Reader.ReadAsync(wait.Token));
-                break;
+                return await received.ReadAsync(wait.Token);
             }
             catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
             {
             }
         }
-    }
-
-    // A real SignalR client of Blazor's hub (ComponentHub), in its protocol, as a browser's circuit connects.
-    private static HubConnection BlazorHub(CoreTestApp node)
-    {
-        var builder = new HubConnectionBuilder().WithUrl(new Uri(node.BaseAddress, "/_blazor"));
-        builder.Services.RemoveAll<IHubProtocol>();
-        builder.Services.AddSingleton<IHubProtocol, BlazorPack>();
-        return builder.Build();
     }
 
     // Until the node's connection is back (it retries every second), a connection that needs Redis fails: await success.
