@@ -51,6 +51,19 @@ if (args.Contains("--redis"))
     return;
 }
 
+// Session-writing hub calls on Redis: the merged commit against the whole-session commit it replaced, side by side.
+//   dotnet run -c Release --project bench/Tether.LoadTest -- --redis-write [--seconds 5] [--out bench/results/redis-write.md]
+if (args.Contains("--redis-write"))
+{
+    await RedisWriteBench.RunAsync(Say, duration);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return;
+}
+
 if (revocationOnly)
 {
     await RevocationAsync();

@@ -31,7 +31,12 @@ internal sealed class ServerProcess : IDisposable
 
     /// <param name="mode">The server mode; see <see cref="Server"/> and <see cref="RedisServer"/>.</param>
     /// <param name="arguments">More arguments for the mode (the Redis modes take the Redis end point).</param>
-    public static async Task<ServerProcess> StartAsync(string mode, params string[] arguments)
+    public static Task<ServerProcess> StartAsync(string mode, params string[] arguments) => StartAsync(mode, null, arguments);
+
+    /// <param name="mode">The server mode; see <see cref="Server"/> and <see cref="RedisServer"/>.</param>
+    /// <param name="environment">Environment variables of the server process, on top of this one's.</param>
+    /// <param name="arguments">More arguments for the mode (the Redis modes take the Redis end point).</param>
+    public static async Task<ServerProcess> StartAsync(string mode, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!, ["serve", mode, .. arguments])
         {
@@ -39,6 +44,10 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
