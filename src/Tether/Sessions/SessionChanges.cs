@@ -8,33 +8,36 @@ namespace Tether.Sessions;
 /// </summary>
 internal sealed class SessionChanges
 {
-    private readonly Dictionary<string, Change> _keys = new(StringComparer.Ordinal);
+    // Made by the first change: most events that load the session change nothing.
+    private Dictionary<string, Change>? _keys;
 
     /// <summary>Whether the session was cleared: the merge starts from an empty session instead of the store's.</summary>
     public bool Cleared { get; private set; }
 
-    public bool Any => Cleared || _keys.Count > 0;
+    public bool Any => Cleared || _keys?.Count > 0;
 
-    public void Set(string key, byte[]? value) => _keys[key] = new Change(true, value, null);
+    private Dictionary<string, Change> Keys => _keys ??= new(StringComparer.Ordinal);
+
+    public void Set(string key, byte[]? value) => Keys[key] = new Change(true, value, null);
 
     public void Update(string key, Func<byte[]?, byte[]?> update)
     {
-        var change = _keys.TryGetValue(key, out var known) ? known : new Change(false, null, null);
+        var change = Keys.TryGetValue(key, out var known) ? known : new Change(false, null, null);
         var updates = change.Updates ?? [];
         updates.Add(update);
-        _keys[key] = change with { Updates = updates };
+        Keys[key] = change with { Updates = updates };
     }
 
     public void Clear()
     {
         Cleared = true;
-        _keys.Clear();
+        _keys?.Clear();
     }
 
     public void Reset()
     {
         Cleared = false;
-        _keys.Clear();
+        _keys?.Clear();
     }
 
     /// <summary>
@@ -46,6 +49,11 @@ internal sealed class SessionChanges
         if (Cleared)
         {
             current.Clear();
+        }
+
+        if (_keys is null)
+        {
+            return;
         }
 
         foreach (var (key, change) in _keys)
@@ -68,5 +76,5 @@ internal sealed class SessionChanges
     }
 
     // Assigned: the key was set (Value) or removed (null) before its Updates, if any, ran.
-    private sealed record Change(bool Assigned, byte[]? Value, List<Func<byte[]?, byte[]?>>? Updates);
+    private readonly record struct Change(bool Assigned, byte[]? Value, List<Func<byte[]?, byte[]?>>? Updates);
 }

@@ -9,14 +9,16 @@ namespace Tether.Sessions;
 /// (<see cref="SessionChanges.ApplyTo"/>), and the result is tried again, at most <see cref="MaxAttempts"/> times. No
 /// lock is held between the load and the commit (a lock across a request was refused in dotnet/aspnetcore#24148). The
 /// commits of one session within this process take turns, for the store's calls only: a retry then never loses to a
-/// writer of the same process, so on the memory cache a commit succeeds at its second attempt at the latest, and on a
-/// shared store it can only lose to other nodes. Thread-safe: one instance serves every session of the app.
+/// writer of the same process, so on a shared store it can only lose to other nodes; and a commit whose load is older
+/// than this process's last commit of the session merges over that one at its first attempt. On the memory cache the
+/// read, the merge and the write run under one lock of the key, in one attempt. Thread-safe: one instance serves every session of the app.
 /// </summary>
 internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, TetherMetrics? metrics, int maxAttempts = SessionCommit.DefaultMaxAttempts)
 {
     public const int DefaultMaxAttempts = 25;
 
     private readonly SemaphoreSlim[] _turns = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly LastCommit?[] _lastCommitted = new LastCommit?[64];
 
     public int MaxAttempts => maxAttempts;
 
@@ -26,7 +28,22 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     /// <see cref="SessionUnavailableException"/> when the bound is reached or the store's value cannot be read, having
     /// written nothing; a store failure is thrown as the store threw it.
     /// </summary>
-    public async Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitAsync(
+    public Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitAsync(
+        string key,
+        byte[]? loaded,
+        byte[] id,
+        Dictionary<string, byte[]> entries,
+        SessionChanges changes,
+        DistributedCacheEntryOptions options,
+        CancellationToken cancellationToken)
+        => store is InProcessCompareAndSet { InPlace: true } local
+            ? CommitInPlace(local, key, loaded, id, entries, changes, options, cancellationToken)
+            : CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
+
+    // On the memory cache the read, the merge and the write run under the key's stripe, so one attempt always succeeds:
+    // no retry, no second lock, no task for calls that never wait on I/O.
+    private Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitInPlace(
+        InProcessCompareAndSet local,
         string key,
         byte[]? loaded,
         byte[] id,
@@ -35,16 +52,40 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         DistributedCacheEntryOptions options,
         CancellationToken cancellationToken)
     {
-        var turn = _turns[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_turns.Length];
-        await turn.WaitAsync(cancellationToken);
-        try
+        using var turn = local.Enter(key, cancellationToken);
+        var current = local.Read(key);
+        if (!InProcessCompareAndSet.Same(current, loaded))
         {
-            return await CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
+            metrics?.SessionCommitConflicted();
+            (id, entries) = Merge(current, changes, id);
         }
-        finally
+
+        var value = SessionFormat.Write(id, entries);
+        local.Write(key, value, options);
+        return Task.FromResult((value, entries, id));
+    }
+
+    // Lays the changes over what another writer committed; throws, having written nothing, if its value cannot be read.
+    private static (byte[] Id, Dictionary<string, byte[]> Entries) Merge(byte[]? current, SessionChanges changes, byte[] id)
+    {
+        Dictionary<string, byte[]> entries;
+        if (current is null)
         {
-            turn.Release();
+            entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         }
+        else if (SessionFormat.TryRead(current, out var storedId, out var stored))
+        {
+            (id, entries) = (storedId, stored);
+        }
+        else
+        {
+            throw new SessionUnavailableException(
+                "The session in the store is not in DistributedSession's format, so what the request or event wrote to it was not saved rather than overwrite it.",
+                null);
+        }
+
+        changes.ApplyTo(entries);
+        return (id, entries);
     }
 
     private async Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitInTurnAsync(
@@ -56,43 +97,60 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         DistributedCacheEntryOptions options,
         CancellationToken cancellationToken)
     {
-        var expected = loaded;
-        var value = SessionFormat.Write(id, entries);
-        for (var attempt = 1; ; attempt++)
+        var stripe = (uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_turns.Length;
+        var turn = _turns[stripe];
+        await turn.WaitAsync(cancellationToken);
+        try
         {
-            var (swapped, current) = await store.CompareAndSetAsync(key, expected, value, options, cancellationToken);
-            if (swapped)
+            var expected = loaded;
+
+            // Another event or request of this process committed since this one loaded: the store most likely holds
+            // what it committed, so the changes are laid over that and the compare-and-set expects it, instead of a
+            // round trip bound to fail. Only a guess: the compare-and-set still decides, and another node's value wins.
+            if (_lastCommitted[stripe] is { } last && last.Key == key && !InProcessCompareAndSet.Same(last.Value, loaded))
             {
-                return (value, entries, id);
+                metrics?.SessionCommitConflicted();
+                (id, entries) = Merge(last.Value, changes, id);
+                expected = last.Value;
             }
 
-            metrics?.SessionCommitConflicted();
-            if (attempt >= maxAttempts)
+            var value = SessionFormat.Write(id, entries);
+            for (var attempt = 1; ; attempt++)
             {
-                throw new SessionUnavailableException(
-                    $"Other writers kept changing the session while it was committed; after {maxAttempts} attempts what the request or event wrote to it was not saved.",
-                    null);
-            }
+                var (swapped, current) = await store.CompareAndSetAsync(key, expected, value, options, cancellationToken);
+                if (swapped)
+                {
+                    _lastCommitted[stripe] = new LastCommit(key, value);
+                    return (value, entries, id);
+                }
 
-            // Another writer got there first: lay this one's changes over what it committed.
-            if (current is null)
-            {
-                entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            }
-            else if (SessionFormat.TryRead(current, out var storedId, out var stored))
-            {
-                (id, entries) = (storedId, stored);
-            }
-            else
-            {
-                throw new SessionUnavailableException(
-                    "The session in the store is not in DistributedSession's format, so what the request or event wrote to it was not saved rather than overwrite it.",
-                    null);
-            }
+                metrics?.SessionCommitConflicted();
+                if (attempt >= maxAttempts)
+                {
+                    _lastCommitted[stripe] = null;
+                    throw new SessionUnavailableException(
+                        $"Other writers kept changing the session while it was committed; after {maxAttempts} attempts what the request or event wrote to it was not saved.",
+                        null);
+                }
 
-            changes.ApplyTo(entries);
-            value = SessionFormat.Write(id, entries);
-            expected = current;
+                // Another writer got there first: lay this one's changes over what it committed.
+                (id, entries) = Merge(current, changes, id);
+                value = SessionFormat.Write(id, entries);
+                expected = current;
+            }
+        }
+        catch
+        {
+            // A failed commit (the store down, a value it cannot read) leaves no guess behind.
+            _lastCommitted[stripe] = null;
+            throw;
+        }
+        finally
+        {
+            turn.Release();
         }
     }
+
+    // What this process last committed on a stripe, read and written only while the stripe's turn is held.
+    private sealed record LastCommit(string Key, byte[]? Value);
 }

@@ -1,4 +1,8 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Tether.Diagnostics;
 using Tether.Tests.Components;
@@ -8,13 +12,19 @@ namespace Tether.Tests.Sessions;
 /// <summary>
 /// One signed-in user writing one session from several places at once, as the Shop's tabs and hub connections do: real
 /// SignalR clients, circuits driven as Blazor drives them, and HTTP requests through the app's own SessionMiddleware,
-/// all on the memory cache's in-process compare-and-set.
+/// all on the in-process compare-and-set over a wrapped memory cache (a retry of each conflict);
+/// <see cref="ConcurrentWritersOnTheMemoryCacheTests"/> runs the same on the memory cache itself (merged in place).
 /// </summary>
-public sealed class ConcurrentWritersTests : IAsyncLifetime
+public class ConcurrentWritersTests : IAsyncLifetime
 {
     private CoreTestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SessionApp.StartAsync();
+    public async Task InitializeAsync() => _app = await SessionApp.StartAsync(Configure);
+
+    /// <summary>Changes the test app's services before it starts.</summary>
+    protected virtual void Configure(IServiceCollection services)
+    {
+    }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -136,5 +146,18 @@ public sealed class ConcurrentWritersTests : IAsyncLifetime
         {
             await write(i);
         }
+    }
+}
+
+/// <summary>
+/// <see cref="ConcurrentWritersTests"/> on the memory cache as <c>AddDistributedMemoryCache()</c> registers it, with no
+/// compare-and-set named: Tether's own, whose commit reads, merges and writes under the key's lock in one attempt.
+/// </summary>
+public sealed class ConcurrentWritersOnTheMemoryCacheTests : ConcurrentWritersTests
+{
+    protected override void Configure(IServiceCollection services)
+    {
+        services.RemoveAll<IDistributedCacheCompareAndSet>();
+        services.AddSingleton<IDistributedCache>(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
     }
 }
