@@ -160,7 +160,6 @@ public class CircuitTierBenchmarks
             }
 
             var bytes = (Retained.HeapBytes() - before) / (double)count;
-            if (bridged && Environment.GetEnvironmentVariable("SCRATCH_PAUSE") is not null) { Console.WriteLine("PAUSE " + Environment.ProcessId); File.WriteAllText("/tmp/pause.pid", Environment.ProcessId.ToString()); while (!File.Exists("/tmp/resume")) { await Task.Delay(200); } }
             foreach (var scope in scopes)
             {
                 await scope.DisposeAsync();
