@@ -24,7 +24,7 @@ namespace Tether.Components;
 /// The handshake's source request is the dispatcher's alone. The circuit id is set once, when the circuit opens.
 /// </para>
 /// </remarks>
-internal sealed partial class CircuitConnection : IDisposable
+internal sealed partial class CircuitConnection : CookieResync.ITarget, IDisposable
 {
     private readonly CookieHandoff _handoff;
     private readonly IJSRuntime _js;
@@ -43,7 +43,7 @@ internal sealed partial class CircuitConnection : IDisposable
         _options = options;
         _logger = logger;
         State = new ConnectionState(options);
-        _resync = resync?.Register(ResyncBinding, OnResync);
+        _resync = resync?.Register(this);
     }
 
     /// <summary>The circuit's id, once it opened.</summary>
@@ -110,10 +110,10 @@ internal sealed partial class CircuitConnection : IDisposable
         Volatile.Write(ref _handshake, handshake);
     }
 
-    private string? ResyncBinding() => Handshake is { } handshake ? BindingCookie.ValueOf(handshake) : null;
+    string? CookieResync.ITarget.BindingCookie() => Handshake is { } handshake ? BindingCookie.ValueOf(handshake) : null;
 
     // On the resync request's thread: the circuit takes it up at its next activity, on its own dispatcher.
-    private void OnResync(HttpContext request) => Volatile.Write(ref _pendingResync, EventRequest.FromHttpContext(request, null, _options));
+    void CookieResync.ITarget.Resync(HttpContext request) => Volatile.Write(ref _pendingResync, EventRequest.FromHttpContext(request, null, _options));
 
     // The browser is told over JS interop, by the JS initializer Tether ships (wwwroot/Tether.lib.module.js).
     private CookieHandoffChannel? HandoffOf(EventRequest handshake)

@@ -25,6 +25,8 @@ internal sealed class ConnectionState
     private IReadOnlyDictionary<string, string>? _handshakeCookies;
     private int _authenticationFailureReported;
     private ConcurrentDictionary<object, object>? _items;
+    private readonly TimeSpan _unprotectCacheDuration;
+    private UnprotectCache? _unprotectCache;
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
@@ -33,7 +35,7 @@ internal sealed class ConnectionState
         options ??= TetherOptions.Default;
         _maxSize = options.MaxCookiesTotalSize;
         _time = options.TimeProvider;
-        UnprotectCache = options.UnprotectCacheDuration > TimeSpan.Zero ? new UnprotectCache(options.UnprotectCacheDuration, options.TimeProvider) : null;
+        _unprotectCacheDuration = options.UnprotectCacheDuration;
     }
 
     /// <summary>
@@ -43,7 +45,10 @@ internal sealed class ConnectionState
     internal ConcurrentDictionary<object, object> Items => _items ?? LazyInitializer.EnsureInitialized(ref _items);
 
     /// <summary>Cookie payloads this connection's events already unprotected; <see langword="null"/> when the cache is off.</summary>
-    internal UnprotectCache? UnprotectCache { get; }
+    /// <remarks>Made by the first unprotect: a connection whose events carry no protected cookie never needs one.</remarks>
+    internal UnprotectCache? UnprotectCache => _unprotectCacheDuration <= TimeSpan.Zero
+        ? null
+        : _unprotectCache ?? LazyInitializer.EnsureInitialized(ref _unprotectCache, () => new UnprotectCache(_unprotectCacheDuration, _time));
 
     /// <summary>Delivers the cookies this connection's events set to its browser; <see langword="null"/> when nothing can.</summary>
     internal ICookieDelivery? CookieDelivery => Volatile.Read(ref _cookieDelivery);

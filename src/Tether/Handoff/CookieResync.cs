@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
@@ -29,42 +30,66 @@ namespace Tether.Handoff;
 /// </remarks>
 internal sealed class CookieResync(IOptions<TetherOptions> options)
 {
-    private readonly ConcurrentDictionary<string, Registration> _registrations = new(StringComparer.Ordinal);
+    // Keyed by the first 128 bits of the id's SHA-256, held inline: a string key would cost every circuit another 112 B.
+    private readonly ConcurrentDictionary<UInt128, Registration> _registrations = new();
 
     /// <summary>Where browsers resync: under the handoff path, or nowhere when the handoff is off.</summary>
     public PathString Path { get; } = options.Value.CookieHandoffPath.HasValue ? options.Value.CookieHandoffPath.Add("/resync") : default;
 
-    /// <summary>Registers a circuit: <paramref name="bindingOf"/> gives its handshake's binding cookie.</summary>
-    public Registration? Register(Func<string?> bindingOf, Action<HttpContext> onResync)
+    /// <summary>Registers a circuit: <paramref name="target"/> gives its handshake's binding cookie and takes its resyncs.</summary>
+    public Registration? Register(ITarget target)
     {
         if (!Path.HasValue)
         {
             return null;
         }
 
-        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var registration = new Registration(this, Key(id), id, Path.Value!, bindingOf, onResync);
+        Span<byte> random = stackalloc byte[32];
+        RandomNumberGenerator.Fill(random);
+        var id = Base64Url.EncodeToString(random);
+        var registration = new Registration(this, Key(id), id, target);
         _registrations[registration.Key] = registration;
         return registration;
     }
 
     /// <summary>Finds the circuit registered under <paramref name="id"/>.</summary>
     public bool TryFind(string id, [NotNullWhen(true)] out Registration? registration)
-        => _registrations.TryGetValue(Key(id), out registration);
-
-    private static string Key(string id) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(id)));
-
-    internal sealed class Registration(CookieResync owner, string key, string id, string url, Func<string?> bindingOf, Action<HttpContext> onResync) : IDisposable
     {
-        public string Key { get; } = key;
+        registration = null;
+        return id.Length == IdLength && _registrations.TryGetValue(Key(id), out registration);
+    }
+
+    // 32 random bytes in base64url, unpadded.
+    private const int IdLength = 43;
+
+    private static UInt128 Key(string id)
+    {
+        Span<byte> bytes = stackalloc byte[IdLength * 3];
+        bytes = bytes[..Encoding.UTF8.GetBytes(id, bytes)];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
+    /// <summary>The circuit a registration resyncs.</summary>
+    internal interface ITarget
+    {
+        /// <summary>The binding cookie of the circuit's handshake, or <see langword="null"/> before it has one.</summary>
+        string? BindingCookie();
+
+        /// <summary>Takes up the browser's cookies as <paramref name="request"/> carries them, on the request's thread.</summary>
+        void Resync(HttpContext request);
+    }
+
+    internal sealed class Registration(CookieResync owner, UInt128 key, string id, ITarget target) : IDisposable
+    {
+        public UInt128 Key { get; } = key;
 
         public string Id { get; } = id;
 
-        public string Url { get; } = url;
+        public string Url => owner.Path.Value!;
 
-        public Func<string?> BindingOf { get; } = bindingOf;
-
-        public Action<HttpContext> OnResync { get; } = onResync;
+        public ITarget Target { get; } = target;
 
         public void Dispose() => owner._registrations.TryRemove(Key, out _);
     }

@@ -25,14 +25,14 @@ internal sealed class CookieResyncEndpoint(SameOriginPost check, CookieResync re
         var binding = BindingCookie.HashOf(context.Request);
         if (!registry.TryFind(id, out var registration)
             || binding is null
-            || BindingCookie.Hash(registration.BindingOf()) is not { } expected
+            || BindingCookie.Hash(registration.Target.BindingCookie()) is not { } expected
             || !CryptographicOperations.FixedTimeEquals(expected, binding))
         {
             await check.RefuseAsync(context, StatusCodes.Status400BadRequest, "resync: unknown id, or another browser's");
             return;
         }
 
-        registration.OnResync(context);
+        registration.Target.Resync(context);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 }

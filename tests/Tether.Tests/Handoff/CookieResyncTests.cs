@@ -17,7 +17,7 @@ public sealed class CookieResyncTests : IAsyncLifetime
     {
         var resync = _app.App.Services.GetRequiredService<CookieResync>();
         var seen = new List<string?>();
-        using var registration = resync.Register(() => Binding, context => seen.Add(context.Request.Cookies["culture"]))!;
+        using var registration = resync.Register(new Target(() => Binding, context => seen.Add(context.Request.Cookies["culture"])))!;
         Assert.Equal("/_tether/cookies/resync", registration.Url);
         Assert.Equal(43, registration.Id.Length);
 
@@ -47,5 +47,12 @@ public sealed class CookieResyncTests : IAsyncLifetime
         request.Headers.Add("Cookie", "culture=" + Uri.EscapeDataString("c=fr-FR|uic=fr-FR")
             + (binding is null ? string.Empty : "; " + BindingCookie.Name + "=" + binding));
         return await http.SendAsync(request);
+    }
+
+    private sealed class Target(Func<string?> binding, Action<HttpContext> resync) : CookieResync.ITarget
+    {
+        public string? BindingCookie() => binding();
+
+        public void Resync(HttpContext request) => resync(request);
     }
 }
