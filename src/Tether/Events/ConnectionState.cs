@@ -27,6 +27,7 @@ internal sealed class ConnectionState
     private ConcurrentDictionary<object, object>? _items;
     private readonly TimeSpan _unprotectCacheDuration;
     private UnprotectCache? _unprotectCache;
+    private TicketCache? _ticketCache;
 
     /// <summary>Creates the state of a new connection.</summary>
     /// <param name="options">Limits to apply; the defaults when <see langword="null"/>.</param>
@@ -49,6 +50,12 @@ internal sealed class ConnectionState
     internal UnprotectCache? UnprotectCache => _unprotectCacheDuration <= TimeSpan.Zero
         ? null
         : _unprotectCache ?? LazyInitializer.EnsureInitialized(ref _unprotectCache, () => new UnprotectCache(_unprotectCacheDuration, _time));
+
+    /// <summary>Authentication tickets this connection's events already read; <see langword="null"/> when the cache is off.</summary>
+    /// <remarks>Made by the first ticket read, as <see cref="UnprotectCache"/> is.</remarks>
+    internal TicketCache? TicketCache => _unprotectCacheDuration <= TimeSpan.Zero
+        ? null
+        : _ticketCache ?? LazyInitializer.EnsureInitialized(ref _ticketCache, () => new TicketCache(_unprotectCacheDuration, _time));
 
     /// <summary>Delivers the cookies this connection's events set to its browser; <see langword="null"/> when nothing can.</summary>
     internal ICookieDelivery? CookieDelivery => Volatile.Read(ref _cookieDelivery);

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Tether.Events;
+
+/// <summary>
+/// Wraps every cookie scheme's ticket format in <see cref="EventTicketFormat"/>, the app's own format included. A
+/// post-configure step, so it wraps what the app and the framework configured; when it runs before the framework's own
+/// (<c>AddTether()</c> called before <c>AddCookie()</c>), it lets the framework's <see cref="PostConfigureCookieAuthenticationOptions"/>
+/// make the format first, which that step does only when none is set, so the cookie is the framework's either way.
+/// </summary>
+internal sealed class CookieTicketCacheSetup(IDataProtectionProvider provider, IOptions<TetherOptions> options, IHttpContextAccessor accessor)
+    : IPostConfigureOptions<CookieAuthenticationOptions>
+{
+    public void PostConfigure(string? name, CookieAuthenticationOptions cookie)
+    {
+        if (options.Value.UnprotectCacheDuration <= TimeSpan.Zero || cookie.TicketDataFormat is EventTicketFormat)
+        {
+            return;
+        }
+
+        if (cookie.TicketDataFormat is null)
+        {
+            new PostConfigureCookieAuthenticationOptions(provider).PostConfigure(name ?? Options.DefaultName, cookie);
+        }
+
+        if (cookie.TicketDataFormat is { } format)
+        {
+            cookie.TicketDataFormat = new EventTicketFormat(format, accessor);
+        }
+    }
+}
