@@ -14,7 +14,8 @@ public static class TetherSessionExtensions
     /// committed, so concurrent updates (a cart's adds from several tabs and hub connections) are never lost.
     /// </summary>
     /// <remarks>
-    /// <paramref name="update"/> may run more than once and must only compute the new value from the one it is given.
+    /// <paramref name="update"/> may run more than once and must only compute the new value from the one it is given:
+    /// at commit it runs while the session's commit holds its key's lock, so it must not wait on I/O or touch any session.
     /// Returning <see langword="null"/> removes the key. The update is committed with the session (at the end of the
     /// request or event, or by <see cref="ISession.CommitAsync"/>). With <see cref="TetherOptions.MergeSessions"/> off, or
     /// a cache without <see cref="IDistributedCacheCompareAndSet"/>, this is a plain read, then

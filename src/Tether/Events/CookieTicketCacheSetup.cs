@@ -11,6 +11,14 @@ namespace Tether.Events;
 /// (<c>AddTether()</c> called before <c>AddCookie()</c>), it lets the framework's <see cref="PostConfigureCookieAuthenticationOptions"/>
 /// make the format first, which that step does only when none is set, so the cookie is the framework's either way.
 /// </summary>
+/// <remarks>
+/// Two consequences an app may notice. A post-configure of its own registered between <c>AddTether()</c> and
+/// <c>AddCookie()</c> finds the framework's defaults already set, and a <c>DataProtectionProvider</c> it sets there no
+/// longer reaches the ticket format (set it with <c>AddCookie(options => ...)</c> or <c>ConfigureApplicationCookie</c>,
+/// which run first). And an app's own <c>TicketDataFormat</c> is called once per connection and cookie within
+/// <see cref="TetherOptions.UnprotectCacheDuration"/>, not once per event: a check it makes inside <c>Unprotect</c>
+/// belongs in <c>OnValidatePrincipal</c>, which runs on every event; <c>TimeSpan.Zero</c> turns the cache off.
+/// </remarks>
 internal sealed class CookieTicketCacheSetup(IDataProtectionProvider provider, IOptions<TetherOptions> options, IHttpContextAccessor accessor)
     : IPostConfigureOptions<CookieAuthenticationOptions>
 {

@@ -29,6 +29,23 @@ internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner,
     public IDataProtector CreateProtector(string purpose)
         => _protectors.GetOrAdd(purpose, static (purpose, self) => new Protector(self._inner.CreateProtector(purpose), self._accessor), this);
 
+    // Set while EventTicketFormat reads a cookie it has no ticket for: that ticket is cached for the full duration from
+    // now, so the payload under it must be decrypted now, not taken from an entry that is already partly aged.
+    [ThreadStatic]
+    private static bool s_uncached;
+
+    /// <summary>Until disposed, this thread's unprotects decrypt, bypassing the connection's cache. For synchronous calls only.</summary>
+    internal static Uncached Bypass()
+    {
+        s_uncached = true;
+        return default;
+    }
+
+    internal readonly struct Uncached : IDisposable
+    {
+        public void Dispose() => s_uncached = false;
+    }
+
     private readonly IDataProtectionProvider _inner = inner;
     private readonly IHttpContextAccessor _accessor = accessor;
 
@@ -40,7 +57,7 @@ internal sealed class EventDataProtectionProvider(IDataProtectionProvider inner,
 
         public byte[] Unprotect(byte[] protectedData)
         {
-            var cache = accessor.HttpContext?.Features.Get<EventFeature>()?.Connection?.UnprotectCache;
+            var cache = s_uncached ? null : accessor.HttpContext?.Features.Get<EventFeature>()?.Connection?.UnprotectCache;
             if (cache is null)
             {
                 return inner.Unprotect(protectedData);

@@ -35,8 +35,14 @@ internal sealed class EventTicketFormat(ISecureDataFormat<AuthenticationTicket> 
             return cached;
         }
 
-        // A cookie that does not unprotect is never cached: the next event tries it again.
-        var ticket = inner.Unprotect(protectedText, purpose);
+        // A cookie that does not unprotect is never cached: the next event tries it again. The payload is decrypted
+        // afresh, so the ticket's age bound runs from a real decryption and a revoked key stops it within the duration.
+        AuthenticationTicket? ticket;
+        using (EventDataProtectionProvider.Bypass())
+        {
+            ticket = inner.Unprotect(protectedText, purpose);
+        }
+
         if (ticket is not null)
         {
             cache.Add(this, purpose, protectedText!, ticket);

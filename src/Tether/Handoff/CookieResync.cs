@@ -45,11 +45,18 @@ internal sealed class CookieResync(IOptions<TetherOptions> options)
         }
 
         Span<byte> random = stackalloc byte[32];
-        RandomNumberGenerator.Fill(random);
-        var id = Base64Url.EncodeToString(random);
-        var registration = new Registration(this, Key(id), id, target);
-        _registrations[registration.Key] = registration;
-        return registration;
+        while (true)
+        {
+            RandomNumberGenerator.Fill(random);
+            var id = Base64Url.EncodeToString(random);
+            var registration = new Registration(this, Key(id), id, target);
+
+            // Two ids whose hashes share 128 bits are as likely as guessing one; still, never replace another circuit.
+            if (_registrations.TryAdd(registration.Key, registration))
+            {
+                return registration;
+            }
+        }
     }
 
     /// <summary>Finds the circuit registered under <paramref name="id"/>.</summary>
@@ -91,6 +98,6 @@ internal sealed class CookieResync(IOptions<TetherOptions> options)
 
         public ITarget Target { get; } = target;
 
-        public void Dispose() => owner._registrations.TryRemove(Key, out _);
+        public void Dispose() => owner._registrations.TryRemove(new KeyValuePair<UInt128, Registration>(Key, this));
     }
 }

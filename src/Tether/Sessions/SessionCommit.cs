@@ -9,8 +9,8 @@ namespace Tether.Sessions;
 /// (<see cref="SessionChanges.ApplyTo"/>), and the result is tried again, at most <see cref="MaxAttempts"/> times. No
 /// lock is held between the load and the commit (a lock across a request was refused in dotnet/aspnetcore#24148). The
 /// commits of one session within this process take turns, for the store's calls only: a retry then never loses to a
-/// writer of the same process, so on a shared store it can only lose to other nodes; and a commit whose load is older
-/// than this process's last commit of the session merges over that one at its first attempt. On the memory cache the
+/// writer of the same process, so on a shared store it can only lose to other nodes; and a commit that loaded one of
+/// this process's earlier commits of the session merges over its latest at its first attempt. On the memory cache the
 /// read, the merge and the write run under one lock of the key, in one attempt. Thread-safe: one instance serves every session of the app.
 /// </summary>
 internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, TetherMetrics? metrics, int maxAttempts = SessionCommit.DefaultMaxAttempts)
@@ -18,7 +18,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     public const int DefaultMaxAttempts = 25;
 
     private readonly SemaphoreSlim[] _turns = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
-    private readonly LastCommit?[] _lastCommitted = new LastCommit?[64];
+    private readonly Commits?[] _committed = new Commits?[64];
 
     public int MaxAttempts => maxAttempts;
 
@@ -103,15 +103,18 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         try
         {
             var expected = loaded;
+            var guessed = false;
+            var loadedId = id;
 
-            // Another event or request of this process committed since this one loaded: the store most likely holds
-            // what it committed, so the changes are laid over that and the compare-and-set expects it, instead of a
-            // round trip bound to fail. Only a guess: the compare-and-set still decides, and another node's value wins.
-            if (_lastCommitted[stripe] is { } last && last.Key == key && !InProcessCompareAndSet.Same(last.Value, loaded))
+            // This event or request loaded a value this process committed earlier, and this process has committed
+            // since: the store most likely holds the later one, so the changes are laid over that and the
+            // compare-and-set expects it, instead of a round trip bound to fail. Only a guess: the compare-and-set
+            // still decides, and another node's value wins. A value loaded from anywhere else is not second-guessed.
+            if (_committed[stripe] is { } mine && mine.Key == key && mine.Later(loaded) is { } later)
             {
-                metrics?.SessionCommitConflicted();
-                (id, entries) = Merge(last.Value, changes, id);
-                expected = last.Value;
+                (id, entries) = Merge(later, changes, loadedId);
+                expected = later;
+                guessed = true;
             }
 
             var value = SessionFormat.Write(id, entries);
@@ -120,21 +123,27 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
                 var (swapped, current) = await store.CompareAndSetAsync(key, expected, value, options, cancellationToken);
                 if (swapped)
                 {
-                    _lastCommitted[stripe] = new LastCommit(key, value);
+                    if (guessed && attempt == 1)
+                    {
+                        // The guess was right: the changes were merged over another writer's, a conflict as any other.
+                        metrics?.SessionCommitConflicted();
+                    }
+
+                    (_committed[stripe] is { } known && known.Key == key ? known : _committed[stripe] = new Commits(key)).Add(value);
                     return (value, entries, id);
                 }
 
                 metrics?.SessionCommitConflicted();
                 if (attempt >= maxAttempts)
                 {
-                    _lastCommitted[stripe] = null;
+                    _committed[stripe] = null;
                     throw new SessionUnavailableException(
                         $"Other writers kept changing the session while it was committed; after {maxAttempts} attempts what the request or event wrote to it was not saved.",
                         null);
                 }
 
                 // Another writer got there first: lay this one's changes over what it committed.
-                (id, entries) = Merge(current, changes, id);
+                (id, entries) = Merge(current, changes, loadedId);
                 value = SessionFormat.Write(id, entries);
                 expected = current;
             }
@@ -142,7 +151,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         catch
         {
             // A failed commit (the store down, a value it cannot read) leaves no guess behind.
-            _lastCommitted[stripe] = null;
+            _committed[stripe] = null;
             throw;
         }
         finally
@@ -151,6 +160,39 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         }
     }
 
-    // What this process last committed on a stripe, read and written only while the stripe's turn is held.
-    private sealed record LastCommit(string Key, byte[]? Value);
+    // The last few values this process committed for one key of a stripe, newest first; read and written only while the
+    // stripe's turn is held.
+    private sealed class Commits(string key)
+    {
+        private readonly byte[]?[] _values = new byte[]?[4];
+        private int _count;
+
+        public string Key { get; } = key;
+
+        public void Add(byte[] value)
+        {
+            Array.Copy(_values, 0, _values, 1, _values.Length - 1);
+            _values[0] = value;
+            _count = Math.Min(_count + 1, _values.Length);
+        }
+
+        // The newest value when loaded is one of the older ones (so this process committed after it), else null.
+        public byte[]? Later(byte[]? loaded)
+        {
+            if (loaded is null)
+            {
+                return null;
+            }
+
+            for (var i = 1; i < _count; i++)
+            {
+                if (InProcessCompareAndSet.Same(_values[i], loaded))
+                {
+                    return _values[0];
+                }
+            }
+
+            return null;
+        }
+    }
 }

@@ -60,6 +60,32 @@ public sealed class UnprotectCacheTests : IAsyncLifetime
         Assert.Null(await _app.UserAsync(request, connection));
     }
 
+    [Fact]
+    public async Task A_ticket_read_again_after_it_left_the_ticket_cache_is_decrypted_afresh_so_a_revoked_key_still_ends_it_within_the_duration()
+    {
+        var options = _app.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TetherOptions>>().Value;
+        var connection = new ConnectionState(options);
+        using var cy = await _app.SignedInBrowserAsync("cy");
+        using var dee = await _app.SignedInBrowserAsync("dee");
+        using var eve = await _app.SignedInBrowserAsync("eve");
+        var first = await cy.HandshakeAsync("/");
+        Assert.Equal("cy", await _app.UserAsync(first, connection));
+
+        // Two more tickets on the connection push the first one out of its ticket cache (it keeps two).
+        Assert.Equal("dee", await _app.UserAsync(await dee.HandshakeAsync("/"), connection));
+        Assert.Equal("eve", await _app.UserAsync(await eve.HandshakeAsync("/"), connection));
+
+        _app.App.Services.GetRequiredService<IKeyManager>().RevokeAllKeys(DateTimeOffset.UtcNow.AddMinutes(1), "test");
+        await WaitForAsync(async () => await _app.UserAsync(first, new ConnectionState(options)) is null);
+
+        // Read again half a duration later, and once more when a duration has passed since the revocation: the ticket
+        // must not have been cached again from the payload decrypted before it.
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await _app.UserAsync(first, connection);
+        _clock.Advance(TimeSpan.FromSeconds(50));
+        Assert.Null(await _app.UserAsync(first, connection));
+    }
+
     /// <summary>The app's real data protection, counting how often it actually decrypts.</summary>
     private sealed class CountingDataProtectionProvider
     {
