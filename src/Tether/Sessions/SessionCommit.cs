@@ -160,39 +160,46 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         }
     }
 
-    // The last few values this process committed for one key of a stripe, newest first; read and written only while the
+    // What this process committed for one key of a stripe: its latest value, and the hashes of the 16 before it (a hash
+    // that matches by chance only costs a guess that the compare-and-set refuses). Read and written only while the
     // stripe's turn is held.
     private sealed class Commits(string key)
     {
-        private readonly byte[]?[] _values = new byte[]?[4];
+        private readonly int[] _earlier = new int[16];
+        private byte[]? _latest;
         private int _count;
 
         public string Key { get; } = key;
 
         public void Add(byte[] value)
         {
-            Array.Copy(_values, 0, _values, 1, _values.Length - 1);
-            _values[0] = value;
-            _count = Math.Min(_count + 1, _values.Length);
+            if (_latest is not null)
+            {
+                Array.Copy(_earlier, 0, _earlier, 1, _earlier.Length - 1);
+                _earlier[0] = Hash(_latest);
+                _count = Math.Min(_count + 1, _earlier.Length);
+            }
+
+            _latest = value;
         }
 
-        // The newest value when loaded is one of the older ones (so this process committed after it), else null.
+        // The latest value when loaded is one of the earlier ones (so this process committed after it), else null.
         public byte[]? Later(byte[]? loaded)
         {
-            if (loaded is null)
+            if (loaded is null || _latest is null || InProcessCompareAndSet.Same(_latest, loaded))
             {
                 return null;
             }
 
-            for (var i = 1; i < _count; i++)
-            {
-                if (InProcessCompareAndSet.Same(_values[i], loaded))
-                {
-                    return _values[0];
-                }
-            }
+            var hash = Hash(loaded);
+            return Array.IndexOf(_earlier, hash, 0, _count) >= 0 ? _latest : null;
+        }
 
-            return null;
+        private static int Hash(byte[] value)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(value);
+            return hash.ToHashCode();
         }
     }
 }
