@@ -160,14 +160,16 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         }
     }
 
-    // What this process committed for one key of a stripe: its latest value, and the hashes of the 16 before it (a hash
-    // that matches by chance only costs a guess that the compare-and-set refuses). Read and written only while the
+    // What this process committed for one key of a stripe: its latest value, and the hashes of the 256 before it. A
+    // commit waits its turn behind the node's other writers of the session, so its load can be as many commits old; a
+    // hash that matches by chance only costs a guess that the compare-and-set refuses. Read and written only while the
     // stripe's turn is held.
     private sealed class Commits(string key)
     {
-        private readonly int[] _earlier = new int[16];
+        private readonly int[] _earlier = new int[256];
         private byte[]? _latest;
         private int _count;
+        private int _next;
 
         public string Key { get; } = key;
 
@@ -175,8 +177,8 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         {
             if (_latest is not null)
             {
-                Array.Copy(_earlier, 0, _earlier, 1, _earlier.Length - 1);
-                _earlier[0] = Hash(_latest);
+                _earlier[_next] = Hash(_latest);
+                _next = (_next + 1) % _earlier.Length;
                 _count = Math.Min(_count + 1, _earlier.Length);
             }
 
@@ -191,8 +193,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
                 return null;
             }
 
-            var hash = Hash(loaded);
-            return Array.IndexOf(_earlier, hash, 0, _count) >= 0 ? _latest : null;
+            return Array.IndexOf(_earlier, Hash(loaded), 0, _count) >= 0 ? _latest : null;
         }
 
         private static int Hash(byte[] value)
