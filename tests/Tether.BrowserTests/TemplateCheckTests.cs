@@ -185,7 +185,11 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         await Expect(tab1.Locator("#login-interactive")).ToBeAttachedAsync(new() { Timeout = Wait });
         await tab1.FillAsync("#login-email", Email);
         await tab1.FillAsync("#login-password", Password);
-        await tab1.ClickAsync("#log-in");
+        // The event renders its result before the page has redeemed the cookies it set (a fetch the circuit asks for),
+        // so the redemption's response is awaited before another tab relies on the cookie.
+        var redemption = await tab1.RunAndWaitForResponseAsync(
+            () => tab1.ClickAsync("#log-in"), r => r.Url == baseUrl + "/_tether/cookies" && r.Request.Method == "POST", new() { Timeout = Wait });
+        Assert.True(redemption.Ok, $"The sign-in's cookies were not redeemed: {redemption.Status}.");
         await Expect(tab1.Locator("#login-result")).ToHaveTextAsync("Succeeded", new() { Timeout = Wait });
         await Expect(tab1.Locator("#login-view")).ToHaveTextAsync(Email, new() { Timeout = Wait });
         await Expect(tab1.Locator("#login-user")).ToHaveTextAsync(Email, new() { Timeout = Wait });
@@ -197,7 +201,9 @@ public sealed partial class TemplateCheckTests(ITestOutputHelper output)
         await tab3.GotoAsync("/Account/Manage");
         await Expect(tab3).ToHaveURLAsync(baseUrl + "/Account/Manage", new() { Timeout = Wait });
 
-        await tab1.ClickAsync("#log-out");
+        var deletion = await tab1.RunAndWaitForResponseAsync(
+            () => tab1.ClickAsync("#log-out"), r => r.Url == baseUrl + "/_tether/cookies" && r.Request.Method == "POST", new() { Timeout = Wait });
+        Assert.True(deletion.Ok, $"The sign-out's cookies were not redeemed: {deletion.Status}.");
         await Expect(tab1.Locator("#login-result")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
         await Expect(tab1.Locator("#login-view")).ToHaveTextAsync("signed out", new() { Timeout = Wait });
         await Expect(tab1.Locator("#login-user")).ToHaveTextAsync("anonymous", new() { Timeout = Wait });
