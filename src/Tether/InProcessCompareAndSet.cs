@@ -38,19 +38,6 @@ public sealed class InProcessCompareAndSet : IDistributedCacheCompareAndSet
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(options);
-        if (InPlace)
-        {
-            using var turn = Enter(key, cancellationToken);
-            var known = _cache.Get(key);
-            if (!SameValue(known, expected))
-            {
-                return (false, known);
-            }
-
-            _cache.Set(key, value, options);
-            return (true, value);
-        }
-
         var stripe = StripeOf(key);
         await stripe.WaitAsync(cancellationToken);
         try
@@ -91,8 +78,6 @@ public sealed class InProcessCompareAndSet : IDistributedCacheCompareAndSet
     /// <summary>Sets the entry of <paramref name="key"/> while its stripe is held (<see cref="Enter"/>).</summary>
     internal void Write(string key, byte[] value, DistributedCacheEntryOptions options) => _cache.Set(key, value, options);
 
-    internal static bool Same(byte[]? current, byte[]? expected) => SameValue(current, expected);
-
     private SemaphoreSlim StripeOf(string key) => _stripes[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_stripes.Length];
 
     internal readonly struct Turn(SemaphoreSlim stripe) : IDisposable
@@ -101,6 +86,6 @@ public sealed class InProcessCompareAndSet : IDistributedCacheCompareAndSet
     }
 
     // The memory cache hands back the array it was given, so the value read is usually the very same array.
-    private static bool SameValue(byte[]? current, byte[]? expected)
+    internal static bool SameValue(byte[]? current, byte[]? expected)
         => ReferenceEquals(current, expected) || (current is not null && expected is not null && current.AsSpan().SequenceEqual(expected));
 }

@@ -36,25 +36,17 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         SessionChanges changes,
         DistributedCacheEntryOptions options,
         CancellationToken cancellationToken)
-        => store is InProcessCompareAndSet { InPlace: true } local
-            ? CommitInPlace(local, key, loaded, id, entries, changes, options, cancellationToken)
-            : CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
-
-    // On the memory cache the read, the merge and the write run under the key's stripe, so one attempt always succeeds:
-    // no retry, no second lock, no task for calls that never wait on I/O.
-    private Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitInPlace(
-        InProcessCompareAndSet local,
-        string key,
-        byte[]? loaded,
-        byte[] id,
-        Dictionary<string, byte[]> entries,
-        SessionChanges changes,
-        DistributedCacheEntryOptions options,
-        CancellationToken cancellationToken)
     {
+        if (store is not InProcessCompareAndSet { InPlace: true } local)
+        {
+            return CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
+        }
+
+        // On the memory cache the read, the merge and the write run under the key's stripe, so one attempt always
+        // succeeds: no retry, no second lock, no task for calls that never wait on I/O.
         using var turn = local.Enter(key, cancellationToken);
         var current = local.Read(key);
-        if (!InProcessCompareAndSet.Same(current, loaded))
+        if (!InProcessCompareAndSet.SameValue(current, loaded))
         {
             metrics?.SessionCommitConflicted();
             (id, entries) = Merge(current, changes, id);
@@ -110,7 +102,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
             // since: the store most likely holds the later one, so the changes are laid over that and the
             // compare-and-set expects it, instead of a round trip bound to fail. Only a guess: the compare-and-set
             // still decides, and another node's value wins. A value loaded from anywhere else is not second-guessed.
-            if (_committed[stripe] is { } mine && mine.Key == key && mine.Later(loaded) is { } later)
+            if (_committed[stripe]?.Later(key, loaded) is { } later)
             {
                 (id, entries) = Merge(later, changes, loadedId);
                 expected = later;
@@ -129,14 +121,14 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
                         metrics?.SessionCommitConflicted();
                     }
 
-                    (_committed[stripe] is { } known && known.Key == key ? known : _committed[stripe] = new Commits(key)).Add(value);
+                    (_committed[stripe] ??= new Commits()).Add(key, value);
                     return (value, entries, id);
                 }
 
                 metrics?.SessionCommitConflicted();
                 if (attempt >= maxAttempts)
                 {
-                    _committed[stripe] = null;
+                    _committed[stripe]?.Forget();
                     throw new SessionUnavailableException(
                         $"Other writers kept changing the session while it was committed; after {maxAttempts} attempts what the request or event wrote to it was not saved.",
                         null);
@@ -151,7 +143,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
         catch
         {
             // A failed commit (the store down, a value it cannot read) leaves no guess behind.
-            _committed[stripe] = null;
+            _committed[stripe]?.Forget();
             throw;
         }
         finally
@@ -164,18 +156,23 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     // commit waits its turn behind the node's other writers of the session, so its load can be as many commits old; a
     // hash that matches by chance only costs a guess that the compare-and-set refuses. Read and written only while the
     // stripe's turn is held.
-    private sealed class Commits(string key)
+    private sealed class Commits
     {
         private readonly int[] _earlier = new int[256];
+        private string? _key;
         private byte[]? _latest;
         private int _count;
         private int _next;
 
-        public string Key { get; } = key;
-
-        public void Add(byte[] value)
+        // Another key of the stripe starts afresh in the same arrays: sessions that share a stripe allocate nothing.
+        public void Add(string key, byte[] value)
         {
-            if (_latest is not null)
+            if (_key != key)
+            {
+                Forget();
+                _key = key;
+            }
+            else if (_latest is not null)
             {
                 _earlier[_next] = Hash(_latest);
                 _next = (_next + 1) % _earlier.Length;
@@ -185,10 +182,12 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
             _latest = value;
         }
 
-        // The latest value when loaded is one of the earlier ones (so this process committed after it), else null.
-        public byte[]? Later(byte[]? loaded)
+        public void Forget() => (_key, _latest, _count, _next) = (null, null, 0, 0);
+
+        // The latest value of key when loaded is one of the earlier ones (so this process committed after it), else null.
+        public byte[]? Later(string key, byte[]? loaded)
         {
-            if (loaded is null || _latest is null || InProcessCompareAndSet.Same(_latest, loaded))
+            if (_key != key || loaded is null || _latest is null || InProcessCompareAndSet.SameValue(_latest, loaded))
             {
                 return null;
             }
