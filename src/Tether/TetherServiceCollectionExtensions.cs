@@ -46,7 +46,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<Tether.Handoff.CookieHandoff>();
         services.TryAddSingleton<Tether.Handoff.CookieResync>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, CookieTicketCacheSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, CookieUnprotectCacheSetup>());
         // A sign-in or sign-out inside an event shows its user in that event (the render it causes), not from the next.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<CookieAuthenticationOptions>, Tether.Authentication.EventSignInCookieSetup>());
         return new TetherBuilder(services);
