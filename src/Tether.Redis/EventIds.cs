@@ -18,4 +18,7 @@ internal static class EventIds
     public const int KeyRingLearned = 309;
     public const int KeyRingWatchFailed = 310;
     public const int KeyRingServedFromMemory = 311;
+    public const int NearCacheUp = 312;
+    public const int NearCacheDown = 313;
+    public const int NearCacheUnsupported = 314;
 }

@@ -26,12 +26,17 @@ namespace Tether.Redis;
 /// absolute expiration, as <see cref="RedisCache"/>'s is. A slide that is lost is sent again by the next read, which
 /// finds the time to live still short.
 /// </para>
+/// <para>
+/// With the <see cref="NearCache"/> on, entries it holds are served from it after its fence, and only the others are
+/// read; a read-only event of an established connection then sends Redis nothing but its share of one <c>PING</c>.
+/// </para>
 /// </remarks>
-internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions<RedisCacheOptions> cacheOptions) : IDistributedCacheBatchReader
+internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions<RedisCacheOptions> cacheOptions, NearCache nearCache) : IDistributedCacheBatchReader
 {
     private static readonly RedisValue[] s_fields = ["absexp", "sldexp", "data"];
 
     private readonly string _instance = cacheOptions.Value.InstanceName ?? string.Empty;
+    private readonly NearCache? _near = nearCache.Enabled ? nearCache : null;
 
     /// <summary>How far an entry's time to live may fall below its sliding window before a read slides it again.</summary>
     public static TimeSpan SlideTolerance(TimeSpan window) => TimeSpan.FromTicks(Math.Min(window.Ticks / 100, TimeSpan.TicksPerSecond));
@@ -41,55 +46,109 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
         ArgumentNullException.ThrowIfNull(keys);
         cancellationToken.ThrowIfCancellationRequested();
         var multiplexer = await connection.GetAsync();
+        var redisKeys = new string[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            redisKeys[i] = _instance + keys[i];
+        }
+
+        var values = new byte[]?[keys.Count];
+        var near = _near;
+        near?.EnsureStarted();
+        var missing = keys.Count;
+        bool[]? served = null;
+        if (near is not null && near.HoldsAny(redisKeys) && await near.FenceAsync() is var link and not 0)
+        {
+            // Every change made before this event began has reached this node: what is still held is current.
+            var now = DateTimeOffset.UtcNow.UtcTicks;
+            for (var i = 0; i < redisKeys.Length; i++)
+            {
+                if (near.Get(redisKeys[i], link, now) is { } entry)
+                {
+                    (served ??= new bool[redisKeys.Length])[i] = true;
+                    values[i] = entry.Data;
+                    missing--;
+                    var left = entry.Deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromTicks(entry.Deadline - now);
+                    if (SlideDue(entry.Absolute, entry.Sliding, left, now) is { } slide)
+                    {
+                        near.Slid(entry, now + slide.Ticks);
+                        _ = multiplexer.GetDatabase().KeyExpireAsync(redisKeys[i], slide, CommandFlags.FireAndForget);
+                    }
+                }
+            }
+
+            near.Count(keys.Count - missing, 0);
+            if (missing == 0)
+            {
+                return values;
+            }
+        }
+
+        var capture = near?.Begin() ?? default;
         var database = multiplexer.GetDatabase();
 
         // One batch is one write to the socket and one wait for the replies; in a cluster each command goes to its key's
         // node, so keys of different hash slots need no special case.
         var batch = database.CreateBatch();
-        var redisKeys = new RedisKey[keys.Count];
-        var entries = new Task<RedisValue[]>[keys.Count];
-        var lifetimes = new Task<TimeSpan?>[keys.Count];
+        var entries = new Task<RedisValue[]>?[keys.Count];
+        var lifetimes = new Task<TimeSpan?>?[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            redisKeys[i] = _instance + keys[i];
-            entries[i] = batch.HashGetAsync(redisKeys[i], s_fields);
-            lifetimes[i] = batch.KeyTimeToLiveAsync(redisKeys[i]);
+            if (served?[i] != true)
+            {
+                entries[i] = batch.HashGetAsync(redisKeys[i], s_fields);
+                lifetimes[i] = batch.KeyTimeToLiveAsync(redisKeys[i]);
+            }
         }
 
         batch.Execute();
-        var now = DateTimeOffset.UtcNow.UtcTicks;
-        var values = new byte[]?[keys.Count];
+        var read = DateTimeOffset.UtcNow.UtcTicks;
         for (var i = 0; i < keys.Count; i++)
         {
-            var entry = await entries[i];
-            var lifetime = await lifetimes[i];
+            if (entries[i] is not { } entryRead)
+            {
+                continue;
+            }
+
+            var entry = await entryRead;
+            var lifetime = await lifetimes[i]!;
             if (entry.Length < 3 || entry[2].IsNull)
             {
                 continue;
             }
 
-            values[i] = (byte[]?)entry[2];
-            if (SlideDue(entry, lifetime, now) is { } slide)
+            var data = (byte[]?)entry[2];
+            values[i] = data;
+            entry[0].TryParse(out long absolute);
+            entry[1].TryParse(out long sliding);
+            var slide = SlideDue(absolute, sliding, lifetime, read);
+            if (slide is not null)
             {
                 // Not awaited: the event has what it needs. A lost slide is sent again by the next read.
                 _ = database.KeyExpireAsync(redisKeys[i], slide, CommandFlags.FireAndForget);
             }
+            else if (near is not null && data is not null)
+            {
+                // Kept unless its key changes before this lands (a slide is such a change: the entry is read again after).
+                near.Keep(redisKeys[i], capture, data, absolute, sliding, lifetime is { } left ? read + left.Ticks : long.MaxValue);
+            }
         }
 
+        near?.Count(0, missing);
         return values;
     }
 
     // The new time to live when the entry slides and is due to, else null: RedisCache's own rule (the sliding window,
     // capped by the absolute expiration), applied only once the time to live has fallen by the tolerance.
-    private static TimeSpan? SlideDue(RedisValue[] entry, TimeSpan? lifetime, long now)
+    private static TimeSpan? SlideDue(long absolute, long sliding, TimeSpan? lifetime, long now)
     {
-        if (!entry[1].TryParse(out long sliding) || sliding <= 0)
+        if (sliding <= 0)
         {
             return null;
         }
 
         var timeout = sliding;
-        if (entry[0].TryParse(out long absolute) && absolute > 0 && absolute - now < timeout)
+        if (absolute > 0 && absolute - now < timeout)
         {
             timeout = absolute - now;
         }

@@ -12,12 +12,16 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile IConnectionMultiplexer? _multiplexer;
+    private ConfigurationOptions? _configuration;
     private int _connectTimeout = 5000;
 
     /// <summary>Raised after the connection (or its subscription connection) came back from a failure.</summary>
     public event Action? Restored;
 
     public string Prefix => options.Value.Prefix!;
+
+    /// <summary>The configuration the multiplexer connects with (the app's, with Tether's defaults where it set none).</summary>
+    public ConfigurationOptions Options => _configuration ??= Configuration();
 
     public IConnectionMultiplexer Get()
     {
@@ -31,7 +35,7 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
         try
         {
             created = _multiplexer is null;
-            multiplexer = _multiplexer ??= Attach(ConnectionMultiplexer.Connect(Configuration()));
+            multiplexer = _multiplexer ??= Attach(ConnectionMultiplexer.Connect(Options));
         }
         finally
         {
@@ -54,7 +58,7 @@ internal sealed partial class RedisConnection(IOptions<TetherRedisOptions> optio
         try
         {
             created = _multiplexer is null;
-            multiplexer = _multiplexer ??= Attach(await ConnectionMultiplexer.ConnectAsync(Configuration()));
+            multiplexer = _multiplexer ??= Attach(await ConnectionMultiplexer.ConnectAsync(Options));
         }
         finally
         {

@@ -39,4 +39,13 @@ public sealed class TetherRedisOptions
     /// Blazor's circuits stay on SignalR's in-memory manager: they are sticky and never need Redis. Default: <see langword="true"/>.
     /// </summary>
     public bool UseSignalRBackplane { get; set; } = true;
+
+    /// <summary>
+    /// Keep a copy on each node of the store entries its events read (sessions, sign-in and user records), served only
+    /// while Redis reports every change to them on a tracking link of the node's own (<c>CLIENT TRACKING</c>, Redis 6 or
+    /// later), and only after a fence on that link proves no change is still on its way. A read-only event then costs
+    /// Redis one shared <c>PING</c> instead of its reads. When the link is down, or Redis is a cluster, behind TLS,
+    /// Sentinel or a proxy, events read Redis as they would without it. Default: <see langword="true"/>.
+    /// </summary>
+    public bool NearCache { get; set; } = true;
 }

@@ -80,6 +80,7 @@ public static class TetherRedisServiceCollectionExtensions
             options.InstanceName ??= connection.Prefix + ":";
             options.ConnectionMultiplexerFactory = async () => SharedMultiplexer.For(await connection.GetAsync());
         });
+        services.TryAddSingleton<NearCache>();
         services.TryAddSingleton<IDistributedCacheBatchReader, RedisCacheBatchReader>();
         // Sessions commit with one script on the cache AddRedis puts in place, whatever compare-and-set came before.
         services.RemoveAll<IDistributedCacheCompareAndSet>();
