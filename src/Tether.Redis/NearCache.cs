@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -66,7 +67,8 @@ internal sealed partial class NearCache : IDisposable
     private readonly ILogger<NearCache> _logger;
     private readonly string _prefix;
     private readonly object _lock = new();
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    // Read without the lock (an event's lookups); changed only under it, so a keep and an invalidation of one key are ordered.
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     // Keys invalidated on this link, with the sequence number of their latest invalidation; pruned by raising _floor.
     private readonly Dictionary<string, long> _invalidated = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -127,6 +129,8 @@ internal sealed partial class NearCache : IDisposable
         {
             lock (_lock)
             {
+                // Read on the thread pool, not a thread of its own: a busy node answers its fences later, so more events share
+                // each one (a thread woken per answer cost more CPU per event than it saved in latency, in bench/README.md).
                 _run ??= Task.Run(() => RunAsync(_stopping.Token));
             }
         }
@@ -135,23 +139,15 @@ internal sealed partial class NearCache : IDisposable
     /// <summary>Whether any of <paramref name="keys"/> is held, so a fence may pay off.</summary>
     public bool HoldsAny(string[] keys)
     {
-        lock (_lock)
+        foreach (var key in keys)
         {
-            if (!_up)
+            if (_entries.ContainsKey(key))
             {
-                return false;
+                return true;
             }
-
-            foreach (var key in keys)
-            {
-                if (_entries.ContainsKey(key))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
+
+        return false;
     }
 
     /// <summary>
@@ -178,33 +174,15 @@ internal sealed partial class NearCache : IDisposable
     }
 
     /// <summary>The entry held for <paramref name="key"/> on <paramref name="link"/>, unless it is due to expire.</summary>
+    /// <remarks>
+    /// Without the lock: the fence that returned <paramref name="link"/> completed after the link's reader removed every
+    /// entry it had invalidation for, and an entry kept under another link is refused by its own link id.
+    /// </remarks>
     public Entry? Get(string key, long link, long now)
-    {
-        lock (_lock)
-        {
-            if (link != _link || !_entries.TryGetValue(key, out var entry))
-            {
-                return null;
-            }
-
-            if (entry.Deadline <= now)
-            {
-                RemoveLocked(key);
-                return null;
-            }
-
-            return entry;
-        }
-    }
+        => _entries.TryGetValue(key, out var entry) && entry.Link == link && entry.Deadline > now ? entry : null;
 
     /// <summary>Marks the entry as slid to <paramref name="deadline"/>, so the next event does not send the slide again.</summary>
-    public void Slid(Entry entry, long deadline)
-    {
-        lock (_lock)
-        {
-            entry.Deadline = deadline;
-        }
-    }
+    public static void Slid(Entry entry, long deadline) => Volatile.Write(ref entry.Deadline, deadline);
 
     /// <summary>Taken just before entries are read from Redis; <see cref="Keep"/> keeps what the read returns only under it.</summary>
     public Capture Begin()
@@ -232,7 +210,7 @@ internal sealed partial class NearCache : IDisposable
                 return;
             }
 
-            _entries[key] = new Entry(data, absolute, sliding, deadline);
+            _entries[key] = new Entry(capture.Link, data, absolute, sliding, deadline);
             _bytes += data.Length;
         }
     }
@@ -498,23 +476,26 @@ internal sealed partial class NearCache : IDisposable
 
     private void RemoveLocked(string key)
     {
-        if (_entries.Remove(key, out var old))
+        if (_entries.TryRemove(key, out var old))
         {
             _bytes -= old.Data.Length;
         }
     }
 
     /// <summary>A held entry: the cache's value, its expirations (RedisCache's ticks) and when Redis expires it.</summary>
-    internal sealed class Entry(byte[] data, long absolute, long sliding, long deadline)
+    internal sealed class Entry(long link, byte[] data, long absolute, long sliding, long deadline)
     {
+        /// <summary>UTC ticks at which Redis expires the entry, as its time to live said; <see cref="long.MaxValue"/> for never.</summary>
+        public long Deadline = deadline;
+
+        /// <summary>The link it was read under.</summary>
+        public long Link { get; } = link;
+
         public byte[] Data { get; } = data;
 
         public long Absolute { get; } = absolute;
 
         public long Sliding { get; } = sliding;
-
-        /// <summary>UTC ticks at which Redis expires the entry, as its time to live said; <see cref="long.MaxValue"/> for never.</summary>
-        public long Deadline { get; set; } = deadline;
     }
 
     /// <summary>The link and the last invalidation applied, just before a read from Redis.</summary>

@@ -71,7 +71,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
                     var left = entry.Deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromTicks(entry.Deadline - now);
                     if (SlideDue(entry.Absolute, entry.Sliding, left, now) is { } slide)
                     {
-                        near.Slid(entry, now + slide.Ticks);
+                        NearCache.Slid(entry, now + slide.Ticks);
                         _ = multiplexer.GetDatabase().KeyExpireAsync(redisKeys[i], slide, CommandFlags.FireAndForget);
                     }
                 }
