@@ -1,0 +1,249 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Tether.Redis;
+
+/// <summary>
+/// The <see cref="NearCache"/>'s invalidation link: one RESP3 socket that does nothing but track (<c>HELLO 3</c>, then
+/// <c>CLIENT TRACKING ON BCAST PREFIX</c>, no redirect), reads Redis's pushes in order and applies each as it is read,
+/// and answers fences: a <c>PING</c> sent after the fence was asked for, at most one in flight, whose answer follows every
+/// invalidation Redis sent before it. It reconnects by itself, a second after each loss, and says so once per outage.
+/// </summary>
+internal sealed partial class NearCacheLink(NearCache cache, RedisConnection connection, string prefix, ILogger logger) : IDisposable
+{
+    /// <summary>How long an unanswered fence is trusted to come; after it, events read Redis until it answers.</summary>
+    public static readonly TimeSpan FenceTimeout = TimeSpan.FromMilliseconds(500);
+
+    private static readonly byte[] s_ping = RespReader.Command("PING");
+
+    private readonly object _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Timer? _watch;
+    private Task? _run;
+    private Socket? _socket;
+    private long _links;
+    private long _link;
+    private TaskCompletionSource<long>? _next;
+    private TaskCompletionSource<long>? _waiting;
+    private bool _pingOutstanding;
+    private long _pingSentAt;
+
+    /// <summary>The Redis client id of the current link, or 0 while it is down.</summary>
+    public long ClientId { get; private set; }
+
+    public void EnsureStarted()
+    {
+        if (_run is null)
+        {
+            lock (_lock)
+            {
+                // Read on the thread pool, not a thread of its own: a busy node answers its fences later, so more events share
+                // each one (a thread woken per answer cost more CPU per event than it saved in latency; bench/README.md).
+                _watch ??= new Timer(static state => ((NearCacheLink)state!).Watch(), this, Timeout.Infinite, Timeout.Infinite);
+                _run ??= Task.Run(() => RunAsync(_stopping.Token));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The link under which held entries are current once every invalidation sent before this call has been applied; 0
+    /// when the cache cannot vouch for them now (the link is down or a fence is overdue).
+    /// </summary>
+    public Task<long> FenceAsync()
+    {
+        lock (_lock)
+        {
+            if (_link == 0 || (_pingOutstanding && Environment.TickCount64 - _pingSentAt > (long)FenceTimeout.TotalMilliseconds))
+            {
+                return Task.FromResult(0L);
+            }
+
+            var next = _next ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_pingOutstanding)
+            {
+                SendPingLocked();
+            }
+
+            return next.Task;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            // Under the lock, as the timer is changed: no change comes after its disposal.
+            _stopping.Cancel();
+            _watch?.Dispose();
+            _socket?.Dispose();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        if (TrackingHandshake.Unsupported(connection.Options) is { } reason)
+        {
+            cache.Enabled = false;
+            Log.Unsupported(logger, reason);
+            return;
+        }
+
+        var endPoint = connection.Options.EndPoints[0];
+        var wasUp = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            var socket = endPoint is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var connect = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                connect.CancelAfter(connection.Options.ConnectTimeout);
+                await socket.ConnectAsync(endPoint, connect.Token);
+                await using var stream = new NetworkStream(socket, ownsSocket: false);
+                var reader = new RespReader(stream);
+                var id = await TrackingHandshake.RunAsync(stream, reader, connection.Options, prefix, connect.Token);
+                lock (_lock)
+                {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    _socket = socket;
+                    _link = ++_links;
+                    ClientId = id;
+                    cache.Up(_link);
+                    _watch!.Change(FenceTimeout, FenceTimeout);
+                }
+
+                Log.Up(logger, prefix, id);
+                wasUp = true;
+                while (true)
+                {
+                    switch (await reader.ReadAsync(stopping))
+                    {
+                        case RespPush { Items: [string kind, var keys] } when kind.Equals("invalidate", StringComparison.OrdinalIgnoreCase):
+                            cache.Invalidate(keys as object?[]);
+                            break;
+                        case RespPush:
+                            break;
+                        case "PONG":
+                            Answered();
+                            break;
+                        case var other:
+                            throw new InvalidDataException($"The near cache's link got an answer it did not ask for: {other}.");
+                    }
+                }
+            }
+            catch (TrackingRefusedException ex)
+            {
+                cache.Enabled = false;
+                Down();
+                Log.Unsupported(logger, ex.Message);
+                return;
+            }
+            catch (Exception ex)
+            {
+                Down();
+                if (wasUp && !stopping.IsCancellationRequested)
+                {
+                    Log.Down(logger, ex.Message);
+                }
+
+                wasUp = false;
+            }
+            finally
+            {
+                socket.Dispose();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private void SendPingLocked()
+    {
+        _waiting = _next;
+        _next = null;
+        _pingOutstanding = true;
+        _pingSentAt = Environment.TickCount64;
+        try
+        {
+            // Fourteen bytes, one at a time: a send that cannot complete at once means the link is gone.
+            _socket!.Send(s_ping, SocketFlags.None);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The reader sees the loss too and takes the link down; until then each fence tries again, or reads Redis.
+            _waiting?.TrySetResult(0);
+            _waiting = null;
+            _pingOutstanding = false;
+        }
+    }
+
+    private void Answered()
+    {
+        TaskCompletionSource<long>? answered;
+        long link;
+        lock (_lock)
+        {
+            answered = _waiting;
+            link = _link;
+            _waiting = null;
+            _pingOutstanding = false;
+            if (_next is not null)
+            {
+                SendPingLocked();
+            }
+        }
+
+        answered?.TrySetResult(link);
+    }
+
+    // A fence unanswered for longer than FenceTimeout: its waiters read Redis instead (FenceAsync refuses new ones until
+    // it is answered). Unanswered for ten times that, the link is taken for dead (a peer gone without a reset) and
+    // replaced.
+    private void Watch()
+    {
+        TaskCompletionSource<long>? waiting, next;
+        lock (_lock)
+        {
+            var overdue = Environment.TickCount64 - _pingSentAt;
+            if (!_pingOutstanding || overdue <= (long)FenceTimeout.TotalMilliseconds)
+            {
+                return;
+            }
+
+            (waiting, next, _waiting, _next) = (_waiting, _next, null, null);
+            if (overdue > 10 * (long)FenceTimeout.TotalMilliseconds)
+            {
+                _socket?.Dispose();
+            }
+        }
+
+        waiting?.TrySetResult(0);
+        next?.TrySetResult(0);
+    }
+
+    private void Down()
+    {
+        TaskCompletionSource<long>? waiting, next;
+        lock (_lock)
+        {
+            _link = 0;
+            ClientId = 0;
+            _socket = null;
+            _pingOutstanding = false;
+            cache.Down();
+            (waiting, next, _waiting, _next) = (_waiting, _next, null, null);
+            if (!_stopping.IsCancellationRequested)
+            {
+                _watch?.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+        }
+
+        waiting?.TrySetResult(0);
+        next?.TrySetResult(0);
+    }
+}
