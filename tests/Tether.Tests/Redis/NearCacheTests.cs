@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using StackExchange.Redis;
 using Tether.Authentication;
@@ -134,6 +132,38 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
         await UntilAsync(async () => (await reader.GetManyAsync(["k"]))[0] is [2] && near.Hits > hits, "B to serve the new value from its copy");
     }
 
+    [Fact]
+    public async Task A_read_answered_after_its_key_changed_is_not_kept_when_the_changes_invalidation_came_first()
+    {
+        using var proxy = new HoldingProxy(redis.Server.Port);
+        await using var a = await RedisNode.StartAsync(redis.Server, "late-" + Guid.NewGuid().ToString("N"));
+        var prefix = a.App.Services.GetRequiredService<IOptions<TetherRedisOptions>>().Value.Prefix!;
+        await using var b = await RedisNode.StartAsync(redis.Server, prefix, services =>
+            services.Configure<TetherRedisOptions>(options => options.Configuration = $"127.0.0.1:{proxy.Port}"));
+        var cacheA = a.App.Services.GetRequiredService<IDistributedCache>();
+        var reader = b.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
+        var near = b.App.Services.GetRequiredService<NearCache>();
+        var options = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) };
+        await cacheA.SetAsync("k", [1], options);
+        await UntilAsync(() => near.ClientId != 0, "B's link to be up");
+        await near.FenceAsync();
+
+        // B's read runs in Redis (it finds 1), and its answer is held up on its way back.
+        proxy.HoldAllButNearCacheLink();
+        var before = (await redis.Server.CommandStatsAsync()).GetValueOrDefault("hmget");
+        var read = reader.GetManyAsync(["k"]);
+        await UntilAsync(async () => (await redis.Server.CommandStatsAsync()).GetValueOrDefault("hmget") > before, "B's read to run in Redis");
+
+        // A changes the key, and B has the invalidation (its link is not held) before the read's answer.
+        await cacheA.SetAsync("k", [2], options);
+        Assert.NotEqual(0, await near.FenceAsync());
+        proxy.Release();
+
+        Assert.Equal([1], (await read)[0]);
+        Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
+        Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
+    }
+
     // Runs trials until half are done with the link up, cuts B's link (CLIENT KILL), runs trials until it is back, then
     // the other half; returns the entries served from the near cache before the cut and after the link came back.
     private async Task<(long BeforeCut, long AfterCut)> RunWithLinkCutAsync(NearCache near, Func<Task> trial)
@@ -191,123 +221,6 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
         {
             Assert.True(DateTime.UtcNow < deadline, $"Waited 30 s for {what}.");
             await Task.Delay(10);
-        }
-    }
-
-    /// <summary>
-    /// A TCP proxy in front of Redis that can hold up what Redis sends to the near cache's link (found by the name its
-    /// HELLO gives), while every other connection, and what the link sends, passes.
-    /// </summary>
-    private sealed class HoldingProxy : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly int _redisPort;
-        private readonly CancellationTokenSource _stop = new();
-        private volatile TaskCompletionSource _open = OpenGate();
-        private volatile bool _holding;
-
-        public HoldingProxy(int redisPort)
-        {
-            _redisPort = redisPort;
-            _listener.Start();
-            _ = AcceptAsync();
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public void HoldNearCacheLink()
-        {
-            _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _holding = true;
-        }
-
-        public void Release()
-        {
-            _holding = false;
-            _open.TrySetResult();
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            Release();
-        }
-
-        private static TaskCompletionSource OpenGate()
-        {
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            gate.SetResult();
-            return gate;
-        }
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-                {
-                    return;
-                }
-
-                _ = PipeAsync(client);
-            }
-        }
-
-        private async Task PipeAsync(TcpClient client)
-        {
-            using (client)
-            using (var server = new TcpClient())
-            {
-                try
-                {
-                    await server.ConnectAsync(IPAddress.Loopback, _redisPort);
-                    var link = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    await Task.WhenAny(
-                        CopyAsync(client.GetStream(), server.GetStream(), first => link.TrySetResult(first.Contains("tether-near-cache", StringComparison.Ordinal)), null),
-                        CopyAsync(server.GetStream(), client.GetStream(), null, link.Task));
-                }
-                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-                {
-                }
-            }
-        }
-
-        private async Task CopyAsync(NetworkStream from, NetworkStream to, Action<string>? first, Task<bool>? isLink)
-        {
-            var buffer = new byte[16 * 1024];
-            try
-            {
-                while (true)
-                {
-                    var read = await from.ReadAsync(buffer, _stop.Token);
-                    if (read == 0)
-                    {
-                        return;
-                    }
-
-                    if (first is not null)
-                    {
-                        first(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
-                        first = null;
-                    }
-
-                    if (isLink is { IsCompleted: true } && await isLink && _holding)
-                    {
-                        await _open.Task.WaitAsync(_stop.Token);
-                    }
-
-                    await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-            }
         }
     }
 }
