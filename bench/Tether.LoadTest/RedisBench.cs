@@ -28,9 +28,11 @@ internal static class RedisBench
             using var a = await ServerProcess.StartAsync("redis", redis.EndPoint);
             using var b = await ServerProcess.StartAsync("redis", redis.EndPoint);
             using var plain = await ServerProcess.StartAsync("redis-plain", redis.EndPoint);
-            say($"redis-server {redis.EndPoint} (persistence off); node A {a.BaseAddress}, node B {b.BaseAddress}, plain {plain.BaseAddress}.");
+            // The same bridged node with TetherRedisOptions.NearCache = false: every event reads its entries from Redis.
+            using var batch = await ServerProcess.StartAsync("redis", new Dictionary<string, string> { ["TETHER_NEAR_CACHE"] = "false" }, redis.EndPoint);
+            say($"redis-server {redis.EndPoint} (persistence off); node A {a.BaseAddress}, node B {b.BaseAddress}, plain {plain.BaseAddress}, no near cache {batch.BaseAddress}.");
             say(string.Empty);
-            await ThroughputAsync(say, redis, a, plain, duration, hubRun);
+            await ThroughputAsync(say, redis, a, batch, plain, duration, hubRun);
             await CommandsAsync(say, redis, a, events: 1000);
             await RoundTripsAsync(say, redis, events: 1000);
             await PushLatencyAsync(say, a, b, trials: 100);
@@ -39,32 +41,39 @@ internal static class RedisBench
         await FaultAsync(say, clientsPerNode: 12);
     }
 
-    private static async Task ThroughputAsync(Action<string> say, RedisProcess redis, ServerProcess bridged, ServerProcess plain, TimeSpan duration, HubRun hubRun)
+    private static async Task ThroughputAsync(Action<string> say, RedisProcess redis, ServerProcess bridged, ServerProcess batch, ServerProcess plain, TimeSpan duration, HubRun hubRun)
     {
-        var bridgedCookies = await SignInAsync(bridged);
-        var plainCookies = await SignInAsync(plain);
-        say("## 1. Hub calls on Redis: plain hub (SignalR + Redis backplane, no Tether) vs bridged (Tether + revocable sign-in + AddRedis), rounds alternating, better round of each kept");
+        var sides = new (string Name, ServerProcess Server, CookieContainer Cookies)[]
+        {
+            ("plain", plain, await SignInAsync(plain)),
+            ("bridged", bridged, await SignInAsync(bridged)),
+            ("bridged", batch, await SignInAsync(batch)),
+        };
+        say("## 1. Hub calls on Redis: plain hub (SignalR + Redis backplane, no Tether) vs bridged (Tether + revocable sign-in + AddRedis, with its near cache) vs bridged with `NearCache = false` (every event reads Redis), rounds alternating, better round of each kept");
         say(string.Empty);
-        say("| connections | plain calls/s | bridged calls/s | throughput ratio | plain p50 / p99 ms | bridged p50 / p99 ms | p99 ratio | plain server CPU µs/call | bridged server CPU µs/call | Redis CPU µs/call plain / bridged |");
-        say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        say("| connections | side | calls/s | **÷ plain** | p50 / p99 ms | server CPU µs/call | **÷ plain** | Redis CPU µs/call |");
+        say("|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var connections in new[] { 50, 200 })
         {
-            var plainRuns = new List<(Measurement Run, TimeSpan RedisCpu)>();
-            var bridgedRuns = new List<(Measurement Run, TimeSpan RedisCpu)>();
+            var runs = sides.Select(_ => new List<(Measurement Run, TimeSpan RedisCpu)>()).ToArray();
             for (var round = 0; round < 2; round++)
             {
-                var before = redis.Cpu;
-                var p = await hubRun(plain, plainCookies, "plain", connections, duration);
-                plainRuns.Add((p, redis.Cpu - before));
-                before = redis.Cpu;
-                var b = await hubRun(bridged, bridgedCookies, "bridged", connections, duration);
-                bridgedRuns.Add((b, redis.Cpu - before));
+                for (var side = 0; side < sides.Length; side++)
+                {
+                    var before = redis.Cpu;
+                    var run = await hubRun(sides[side].Server, sides[side].Cookies, sides[side].Name, connections, duration);
+                    runs[side].Add((run, redis.Cpu - before));
+                }
             }
 
-            var (pr, pRedis) = plainRuns.MaxBy(m => m.Run.CallsPerSecond);
-            var (br, bRedis) = bridgedRuns.MaxBy(m => m.Run.CallsPerSecond);
-            say(string.Create(CultureInfo.InvariantCulture,
-                $"| {connections} | {pr.CallsPerSecond:F0} | {br.CallsPerSecond:F0} | **{br.CallsPerSecond / pr.CallsPerSecond:F2}×** | {pr.P50:F2} / {pr.P99:F2} | {br.P50:F2} / {br.P99:F2} | {br.P99 / pr.P99:F2}× | {pr.CpuMicrosecondsPerCall:F1} | {br.CpuMicrosecondsPerCall:F1} | {pRedis.TotalMicroseconds / pr.Calls:F1} / {bRedis.TotalMicroseconds / br.Calls:F1} |"));
+            var best = runs.Select(side => side.MaxBy(m => m.Run.CallsPerSecond)).ToArray();
+            var names = new[] { "plain", "bridged, near cache", "bridged, `NearCache = false`" };
+            for (var side = 0; side < sides.Length; side++)
+            {
+                var (run, redisCpu) = best[side];
+                say(string.Create(CultureInfo.InvariantCulture,
+                    $"| {connections} | {names[side]} | {run.CallsPerSecond:F0} | **{run.CallsPerSecond / best[0].Run.CallsPerSecond:F2}×** | {run.P50:F2} / {run.P99:F2} | {run.CpuMicrosecondsPerCall:F1} | **{run.CpuMicrosecondsPerCall / best[0].Run.CpuMicrosecondsPerCall:F2}×** | {redisCpu.TotalMicroseconds / run.Calls:F1} |"));
+            }
         }
 
         say(string.Empty);

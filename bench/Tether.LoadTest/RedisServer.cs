@@ -37,7 +37,12 @@ internal static class RedisServer
         {
             // TETHER_MERGE_SESSIONS=false runs today's whole-session commits (DistributedSession), for a side-by-side run.
             builder.Services.AddTether(o => o.MergeSessions = Environment.GetEnvironmentVariable("TETHER_MERGE_SESSIONS") != "false")
-                .AddRevocableSignIn().AddRedis(redis, o => o.Prefix = "tether-load");
+                .AddRevocableSignIn().AddRedis(redis, o =>
+                {
+                    o.Prefix = "tether-load";
+                    // TETHER_NEAR_CACHE=false reads every event's entries from Redis, for a side-by-side run.
+                    o.NearCache = Environment.GetEnvironmentVariable("TETHER_NEAR_CACHE") != "false";
+                });
             signalR.AddTether<BridgedHub>();
         }
         else
