@@ -26,6 +26,7 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
     private TaskCompletionSource<long>? _next;
     private TaskCompletionSource<long>? _waiting;
     private bool _pingOutstanding;
+    private bool _pingQueued;
     private long _pingSentAt;
 
     /// <summary>The Redis client id of the current link, or 0 while it is down.</summary>
@@ -42,29 +43,6 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
                 _watch ??= new Timer(static state => ((NearCacheLink)state!).Watch(), this, Timeout.Infinite, Timeout.Infinite);
                 _run ??= Task.Run(() => RunAsync(_stopping.Token));
             }
-        }
-    }
-
-    /// <summary>
-    /// The link under which held entries are current once every invalidation sent before this call has been applied; 0
-    /// when the cache cannot vouch for them now (the link is down or a fence is overdue).
-    /// </summary>
-    public Task<long> FenceAsync()
-    {
-        lock (_lock)
-        {
-            if (_link == 0 || (_pingOutstanding && Environment.TickCount64 - _pingSentAt > (long)FenceTimeout.TotalMilliseconds))
-            {
-                return Task.FromResult(0L);
-            }
-
-            var next = _next ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_pingOutstanding)
-            {
-                SendPingLocked();
-            }
-
-            return next.Task;
         }
     }
 
@@ -160,70 +138,6 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
 
             await Task.Delay(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-    }
-
-    private void SendPingLocked()
-    {
-        _waiting = _next;
-        _next = null;
-        _pingOutstanding = true;
-        _pingSentAt = Environment.TickCount64;
-        try
-        {
-            // Fourteen bytes, one at a time: a send that cannot complete at once means the link is gone.
-            _socket!.Send(s_ping, SocketFlags.None);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // The reader sees the loss too and takes the link down; until then each fence tries again, or reads Redis.
-            _waiting?.TrySetResult(0);
-            _waiting = null;
-            _pingOutstanding = false;
-        }
-    }
-
-    private void Answered()
-    {
-        TaskCompletionSource<long>? answered;
-        long link;
-        lock (_lock)
-        {
-            answered = _waiting;
-            link = _link;
-            _waiting = null;
-            _pingOutstanding = false;
-            if (_next is not null)
-            {
-                SendPingLocked();
-            }
-        }
-
-        answered?.TrySetResult(link);
-    }
-
-    // A fence unanswered for longer than FenceTimeout: its waiters read Redis instead (FenceAsync refuses new ones until
-    // it is answered). Unanswered for ten times that, the link is taken for dead (a peer gone without a reset) and
-    // replaced.
-    private void Watch()
-    {
-        TaskCompletionSource<long>? waiting, next;
-        lock (_lock)
-        {
-            var overdue = Environment.TickCount64 - _pingSentAt;
-            if (!_pingOutstanding || overdue <= (long)FenceTimeout.TotalMilliseconds)
-            {
-                return;
-            }
-
-            (waiting, next, _waiting, _next) = (_waiting, _next, null, null);
-            if (overdue > 10 * (long)FenceTimeout.TotalMilliseconds)
-            {
-                _socket?.Dispose();
-            }
-        }
-
-        waiting?.TrySetResult(0);
-        next?.TrySetResult(0);
     }
 
     private void Down()
