@@ -108,11 +108,8 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
     public async Task An_invalidation_held_up_on_its_way_is_waited_for_and_then_Redis_is_read_instead_of_the_copy()
     {
         using var proxy = new HoldingProxy(redis.Server.Port);
-        await using var a = await RedisNode.StartAsync(redis.Server, "held-" + Guid.NewGuid().ToString("N"));
-        var prefix = a.App.Services.GetRequiredService<IOptions<TetherRedisOptions>>().Value.Prefix!;
-        await using var b = await RedisNode.StartAsync(redis.Server, prefix, services =>
-            services.Configure<TetherRedisOptions>(options => options.Configuration = $"127.0.0.1:{proxy.Port}"));
-        var cacheA = a.App.Services.GetRequiredService<IDistributedCache>();
+        await using var b = await StartBehindAsync(proxy);
+        var cacheA = _nodes.A.App.Services.GetRequiredService<IDistributedCache>();
         var reader = b.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
         var near = b.App.Services.GetRequiredService<NearCache>();
         var options = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) };
@@ -136,11 +133,8 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_read_answered_after_its_key_changed_is_not_kept_when_the_changes_invalidation_came_first()
     {
         using var proxy = new HoldingProxy(redis.Server.Port);
-        await using var a = await RedisNode.StartAsync(redis.Server, "late-" + Guid.NewGuid().ToString("N"));
-        var prefix = a.App.Services.GetRequiredService<IOptions<TetherRedisOptions>>().Value.Prefix!;
-        await using var b = await RedisNode.StartAsync(redis.Server, prefix, services =>
-            services.Configure<TetherRedisOptions>(options => options.Configuration = $"127.0.0.1:{proxy.Port}"));
-        var cacheA = a.App.Services.GetRequiredService<IDistributedCache>();
+        await using var b = await StartBehindAsync(proxy);
+        var cacheA = _nodes.A.App.Services.GetRequiredService<IDistributedCache>();
         var reader = b.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
         var near = b.App.Services.GetRequiredService<NearCache>();
         var options = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(10) };
@@ -162,6 +156,14 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal([1], (await read)[0]);
         Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
         Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
+    }
+
+    // Another node of this app (node A's), whose every Redis connection goes through the proxy.
+    private async Task<CoreTestApp> StartBehindAsync(HoldingProxy proxy)
+    {
+        var prefix = _nodes.A.App.Services.GetRequiredService<IOptions<TetherRedisOptions>>().Value.Prefix!;
+        return await RedisNode.StartAsync(redis.Server, prefix, services =>
+            services.Configure<TetherRedisOptions>(options => options.Configuration = $"127.0.0.1:{proxy.Port}"));
     }
 
     // Runs trials until half are done with the link up, cuts B's link (CLIENT KILL), runs trials until it is back, then
