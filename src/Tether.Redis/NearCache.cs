@@ -12,38 +12,20 @@ namespace Tether.Redis;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Why a link of its own.</b> StackExchange.Redis (2.7) cannot say which of its connections a <c>CLIENT TRACKING</c>
-/// landed on, nor when that one reconnected (and tracking silently ended), and it hands pub/sub messages to the thread
-/// pool, so nothing orders an invalidation against a reply. <see cref="NearCacheLink"/> is one RESP3 socket that only
-/// tracks; the entries themselves are still read through the shared multiplexer.
+/// <b>Never stale.</b> Before an event uses a copy it waits for a fence (<see cref="NearCacheLink"/>): a <c>PING</c> on
+/// the link sent after the event began. Redis answers one connection in order, and queues a write's invalidation before
+/// any later command's answer, so once the answer is read (the link's one reader applies pushes as it reads them) every
+/// change made before the event began has dropped its copy. A read is kept only if no invalidation of its key came
+/// since just before it was sent, and only under the link it was read on: a lost link drops everything.
 /// </para>
 /// <para>
-/// <b>Why an entry it holds is never stale.</b> Before an event uses an entry it holds, it waits for a fence: a
-/// <c>PING</c> on this link sent after the event began. Redis answers one connection in order, so when the answer is
-/// read every invalidation Redis had sent before it has been read and applied (the link's one reader applies pushes as
-/// it reads them). A write that completed anywhere before the event began was executed before that <c>PING</c>, and
-/// Redis queues the invalidation of a write no later than the end of the event-loop turn that executed it, before any
-/// later command's answer. So an entry that survives the fence was current when the fence was answered, and the event
-/// reads no older state than a read of its own would have. One fence serves every event that began before it was sent,
-/// and there is at most one in flight: on a busy node one <c>PING</c> serves many events, and no event waits for more
-/// than two.
-/// </para>
-/// <para>
-/// <b>When in doubt, Redis is read.</b> Each entry read from Redis is kept only if no invalidation of its key arrived
-/// since just before the read was sent, and only on the link it was read under: when the link drops (a reset, a
-/// <c>CLIENT KILL</c>, a Redis restart) every entry is dropped with it, and nothing is kept again until tracking is back on
-/// a new link. While the link is down, or a fence has gone unanswered for <see cref="NearCacheLink.FenceTimeout"/> (a Redis that hangs,
-/// or a link that died without a reset), events read Redis as they would without a near cache, which answers or fails
-/// with the store's typed refusal. A <c>FLUSHALL</c> (an invalidation of everything) drops every entry.
-/// </para>
-/// <para>
-/// A served entry still slides in Redis at most once per <see cref="RedisCacheBatchReader.SlideTolerance"/>; the slide is a
-/// write, so its invalidation drops the entry and the next event reads it again. The copy is bounded
-/// (<see cref="MaxBytes"/>). It needs one standalone Redis 6 or later over plain TCP; with TLS, Sentinel, a proxy, a
-/// cluster or several endpoints it stays off, saying so once. docs/scale-out.md has the whole design.
+/// <b>When in doubt, Redis is read:</b> while the link is down, or a fence is overdue (<see cref="NearCacheLink.FenceTimeout"/>).
+/// A copy is never served past the expiry its time to live announced (a monotonic clock, from before the read); a
+/// served entry slides once, and its slide's invalidation drops it. Values are shared between events, read-only. Bounded
+/// by <see cref="MaxBytes"/>. The whole design, and what Redis setups it refuses: docs/scale-out.md, "The near cache".
 /// </para>
 /// </remarks>
-internal sealed class NearCache : IDisposable
+internal sealed partial class NearCache : IDisposable
 {
     private const long MaxBytes = 64L * 1024 * 1024;
     private const int MaxInvalidated = 4096;
@@ -59,6 +41,7 @@ internal sealed class NearCache : IDisposable
     private long _sequence;
     private long _floor;
     private long _bytes;
+    private long _swept = long.MinValue / 2;
     private long _hits;
     private long _misses;
 
@@ -119,16 +102,13 @@ internal sealed class NearCache : IDisposable
         return false;
     }
 
-    /// <summary>The entry held for <paramref name="key"/> on <paramref name="link"/>, unless it is due to expire.</summary>
+    /// <summary>The entry held for <paramref name="key"/> on <paramref name="link"/>, unless it is due to expire by <paramref name="clock"/> (<see cref="Environment.TickCount64"/>).</summary>
     /// <remarks>
     /// Without the lock: the fence that returned <paramref name="link"/> completed after the link's reader removed every
     /// entry it had an invalidation for, and an entry kept under another link is refused by its own link id.
     /// </remarks>
-    public Entry? Get(string key, long link, long now)
-        => _entries.TryGetValue(key, out var entry) && entry.Link == link && Volatile.Read(ref entry.Deadline) > now ? entry : null;
-
-    /// <summary>Marks the entry as slid to <paramref name="deadline"/>, so the next event does not send the slide again.</summary>
-    public static void Slid(Entry entry, long deadline) => Volatile.Write(ref entry.Deadline, deadline);
+    public Entry? Get(string key, long link, long clock)
+        => _entries.TryGetValue(key, out var entry) && entry.Link == link && entry.Deadline > clock ? entry : null;
 
     /// <summary>Taken just before entries are read from Redis; <see cref="Keep"/> keeps what the read returns only under it.</summary>
     public Capture Begin()
@@ -151,13 +131,13 @@ internal sealed class NearCache : IDisposable
             }
 
             RemoveLocked(key);
-            if (_bytes + data.Length > MaxBytes)
+            if (_bytes + Size(key, data) > MaxBytes && !SweepLocked())
             {
                 return;
             }
 
             _entries[key] = new Entry(capture.Link, data, absolute, sliding, deadline);
-            _bytes += data.Length;
+            _bytes += Size(key, data);
         }
     }
 
@@ -223,26 +203,31 @@ internal sealed class NearCache : IDisposable
     {
         if (_entries.TryRemove(key, out var old))
         {
-            _bytes -= old.Data.Length;
+            _bytes -= Size(key, old.Data);
         }
     }
 
-    /// <summary>A held entry: the cache's value, its expirations (RedisCache's ticks) and when Redis expires it.</summary>
-    internal sealed class Entry(long link, byte[] data, long absolute, long sliding, long deadline)
+    // Full: drops what is past its deadline (Redis expires it, or already did), at most once a second. Whether room was made.
+    private bool SweepLocked()
     {
-        /// <summary>UTC ticks at which Redis expires the entry, as its time to live said; <see cref="long.MaxValue"/> for never.</summary>
-        public long Deadline = deadline;
+        var clock = Environment.TickCount64;
+        if (clock - _swept < 1000)
+        {
+            return false;
+        }
 
-        /// <summary>The link it was read under.</summary>
-        public long Link { get; } = link;
+        _swept = clock;
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.Deadline <= clock)
+            {
+                RemoveLocked(key);
+            }
+        }
 
-        public byte[] Data { get; } = data;
-
-        public long Absolute { get; } = absolute;
-
-        public long Sliding { get; } = sliding;
+        return _bytes < MaxBytes * 9 / 10;
     }
 
-    /// <summary>The link and the last invalidation applied, just before a read from Redis.</summary>
-    internal readonly record struct Capture(long Link, long Sequence);
+    // The value, the key's characters, and about what the entry and its slot cost.
+    private static long Size(string key, byte[] data) => data.Length + (2L * key.Length) + 128;
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Tether.Redis;
 
@@ -29,8 +30,11 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
     private bool _pingQueued;
     private long _pingSentAt;
 
+    private long _clientId;
+    private string? _runId;
+
     /// <summary>The Redis client id of the current link, or 0 while it is down.</summary>
-    public long ClientId { get; private set; }
+    public long ClientId => Interlocked.Read(ref _clientId);
 
     public void EnsureStarted()
     {
@@ -38,16 +42,23 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
         {
             lock (_lock)
             {
+                if (_run is not null || _stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 // Read on the thread pool, not a thread of its own: a busy node answers its fences later, so more events share
                 // each one (a thread woken per answer cost more CPU per event than it saved in latency; bench/README.md).
-                _watch ??= new Timer(static state => ((NearCacheLink)state!).Watch(), this, Timeout.Infinite, Timeout.Infinite);
-                _run ??= Task.Run(() => RunAsync(_stopping.Token));
+                _watch = new Timer(static state => ((NearCacheLink)state!).Watch(), this, Timeout.Infinite, Timeout.Infinite);
+                connection.Restored += OnRestored;
+                _run = Task.Run(() => RunAsync(_stopping.Token));
             }
         }
     }
 
     public void Dispose()
     {
+        connection.Restored -= OnRestored;
         lock (_lock)
         {
             // Under the lock, as the timer is changed: no change comes after its disposal.
@@ -55,6 +66,38 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
             _watch?.Dispose();
             _socket?.Dispose();
         }
+    }
+
+    // The shared connection came back, perhaps on another server (a name that moved, a load balancer): the link is
+    // replaced unless that server is still the one it tracks.
+    private async void OnRestored()
+    {
+        try
+        {
+            if (_runId is { } tracked && await SharedRunIdAsync() == tracked)
+            {
+                return;
+            }
+        }
+        catch (Exception)
+        {
+            // Cannot tell: replaced, and checked again as it reconnects.
+        }
+
+        lock (_lock)
+        {
+            _socket?.Dispose();
+        }
+    }
+
+    // The run id of the server the shared connection reaches: the link is used only on that same server, or an entry it
+    // vouches for could be older than what an event would read through the shared connection.
+    private async Task<string?> SharedRunIdAsync()
+    {
+        // INFO through a script: StackExchange.Redis lets INFO itself run only with allowAdmin, which the app need not set.
+        var multiplexer = await connection.GetAsync();
+        var info = await multiplexer.GetDatabase().ScriptEvaluateAsync("return redis.call('INFO', 'server')");
+        return TrackingHandshake.RunId(info.ToString());
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -80,7 +123,12 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
                 await socket.ConnectAsync(endPoint, connect.Token);
                 await using var stream = new NetworkStream(socket, ownsSocket: false);
                 var reader = new RespReader(stream);
-                var id = await TrackingHandshake.RunAsync(stream, reader, connection.Options, prefix, connect.Token);
+                var (id, runId) = await TrackingHandshake.RunAsync(stream, reader, connection.Options, prefix, connect.Token);
+                if (await SharedRunIdAsync() != runId)
+                {
+                    throw new InvalidDataException("the link reached another Redis server than the shared connection did");
+                }
+
                 lock (_lock)
                 {
                     if (stopping.IsCancellationRequested)
@@ -90,7 +138,8 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
 
                     _socket = socket;
                     _link = ++_links;
-                    ClientId = id;
+                    _runId = runId;
+                    Interlocked.Exchange(ref _clientId, id);
                     cache.Up(_link);
                     _watch!.Change(FenceTimeout, FenceTimeout);
                 }
@@ -146,7 +195,7 @@ internal sealed partial class NearCacheLink(NearCache cache, RedisConnection con
         lock (_lock)
         {
             _link = 0;
-            ClientId = 0;
+            Interlocked.Exchange(ref _clientId, 0);
             _socket = null;
             _pingOutstanding = false;
             cache.Down();

@@ -61,17 +61,19 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
         {
             // Every change made before this event began has reached this node: what is still held is current.
             var now = DateTimeOffset.UtcNow.UtcTicks;
+            var clock = Environment.TickCount64;
             for (var i = 0; i < redisKeys.Length; i++)
             {
-                if (near.Get(redisKeys[i], link, now) is { } entry)
+                if (near.Get(redisKeys[i], link, clock) is { } entry)
                 {
                     (served ??= new bool[redisKeys.Length])[i] = true;
                     values[i] = entry.Data;
                     missing--;
-                    var left = entry.Deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromTicks(entry.Deadline - now);
-                    if (SlideDue(entry.Absolute, entry.Sliding, left, now) is { } slide)
+                    var left = entry.Deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromMilliseconds(entry.Deadline - clock);
+                    // Sent once per entry: its invalidation drops the entry, and the entry's deadline stays what Redis said,
+                    // so a slide that is lost never keeps a copy past its key's expiry.
+                    if (SlideDue(entry.Absolute, entry.Sliding, left, now) is { } slide && entry.TrySlide())
                     {
-                        NearCache.Slid(entry, now + slide.Ticks);
                         _ = multiplexer.GetDatabase().KeyExpireAsync(redisKeys[i], slide, CommandFlags.FireAndForget);
                     }
                 }
@@ -84,6 +86,8 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             }
         }
 
+        // Before the read: Redis's time to live counts from a moment after this, so the deadline kept with it is early.
+        var sent = Environment.TickCount64;
         var capture = near?.Begin() ?? default;
         var database = multiplexer.GetDatabase();
 
@@ -130,7 +134,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             else if (near is not null && data is not null)
             {
                 // Kept unless its key changes before this lands (a slide is such a change: the entry is read again after).
-                near.Keep(redisKeys[i], capture, data, absolute, sliding, lifetime is { } left ? read + left.Ticks : long.MaxValue);
+                near.Keep(redisKeys[i], capture, data, absolute, sliding, lifetime is { } left ? sent + (long)left.TotalMilliseconds : long.MaxValue);
             }
         }
 

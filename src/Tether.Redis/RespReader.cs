@@ -17,16 +17,20 @@ internal sealed class RespReader(Stream stream)
 {
     private const int MaxFrame = 64 * 1024 * 1024;
     private const int MaxDepth = 16;
+    private const int MaxElements = 1 << 20;
 
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
 
-    public async ValueTask<object?> ReadAsync(CancellationToken cancellationToken)
+    public ValueTask<object?> ReadAsync(CancellationToken cancellationToken) => ReadSkippingAttributesAsync(0, cancellationToken);
+
+    // An attribute comes before the value it describes, at the top or inside an aggregate: it is read and dropped.
+    private async ValueTask<object?> ReadSkippingAttributesAsync(int depth, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var value = await ReadValueAsync(0, cancellationToken);
+            var value = await ReadValueAsync(depth, cancellationToken);
             if (value is not Attribute)
             {
                 return value;
@@ -101,10 +105,15 @@ internal sealed class RespReader(Stream stream)
                         return null;
                     }
 
+                    if (count > MaxElements)
+                    {
+                        throw new InvalidDataException("A RESP aggregate larger than the near cache's link reads.");
+                    }
+
                     var items = new object?[line[0] is '%' or '|' ? checked(count * 2) : count];
                     for (var i = 0; i < items.Length; i++)
                     {
-                        items[i] = await ReadValueAsync(depth + 1, cancellationToken);
+                        items[i] = await ReadSkippingAttributesAsync(depth + 1, cancellationToken);
                     }
 
                     return line[0] switch

@@ -11,14 +11,18 @@ internal sealed class HoldingProxy : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _redisPort;
+    private readonly int _linkPort;
     private readonly CancellationTokenSource _stop = new();
     private volatile TaskCompletionSource _open = OpenGate();
     private volatile bool _holding;
     private volatile bool _holdingLink;
 
-    public HoldingProxy(int redisPort)
+    /// <param name="redisPort">Where every connection goes.</param>
+    /// <param name="linkPort">Where the near cache's link goes instead, when given: another server than the multiplexer's.</param>
+    public HoldingProxy(int redisPort, int? linkPort = null)
     {
         _redisPort = redisPort;
+        _linkPort = linkPort ?? redisPort;
         _listener.Start();
         _ = AcceptAsync();
     }
@@ -83,11 +87,15 @@ internal sealed class HoldingProxy : IDisposable
         {
             try
             {
-                await server.ConnectAsync(IPAddress.Loopback, _redisPort);
-                var link = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                // The client speaks first (HELLO, or StackExchange.Redis's handshake): its first bytes say whether it is the link.
+                var buffer = new byte[16 * 1024];
+                var read = await client.GetStream().ReadAsync(buffer, _stop.Token);
+                var isLink = System.Text.Encoding.ASCII.GetString(buffer, 0, read).Contains("tether-near-cache", StringComparison.Ordinal);
+                await server.ConnectAsync(IPAddress.Loopback, isLink ? _linkPort : _redisPort);
+                await server.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
                 await Task.WhenAny(
-                    CopyAsync(client.GetStream(), server.GetStream(), first => link.TrySetResult(first.Contains("tether-near-cache", StringComparison.Ordinal)), null),
-                    CopyAsync(server.GetStream(), client.GetStream(), null, link.Task));
+                    CopyAsync(client.GetStream(), server.GetStream(), null),
+                    CopyAsync(server.GetStream(), client.GetStream(), isLink));
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -95,7 +103,9 @@ internal sealed class HoldingProxy : IDisposable
         }
     }
 
-    private async Task CopyAsync(NetworkStream from, NetworkStream to, Action<string>? first, Task<bool>? isLink)
+    // Copies one direction. From Redis (toLink: whether the client is the near cache's link) it holds up what the last
+    // Hold... call named; from the client (toLink null) it never holds.
+    private async Task CopyAsync(NetworkStream from, NetworkStream to, bool? toLink)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -108,13 +118,7 @@ internal sealed class HoldingProxy : IDisposable
                     return;
                 }
 
-                if (first is not null)
-                {
-                    first(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
-                    first = null;
-                }
-
-                if (isLink is { IsCompleted: true } && _holding && await isLink == _holdingLink)
+                if (toLink is { } link && _holding && link == _holdingLink)
                 {
                     await _open.Task.WaitAsync(_stop.Token);
                 }

@@ -158,6 +158,27 @@ public sealed class NearCacheTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
     }
 
+    [Fact]
+    public async Task A_link_that_reaches_another_Redis_server_than_the_shared_connection_is_never_used()
+    {
+        await using var other = await RedisServer.StartAsync();
+        using var proxy = new HoldingProxy(redis.Server.Port, linkPort: other.Port);
+        await using var b = await StartBehindAsync(proxy);
+        var cacheA = _nodes.A.App.Services.GetRequiredService<IDistributedCache>();
+        var reader = b.App.Services.GetRequiredService<IDistributedCacheBatchReader>();
+        var near = b.App.Services.GetRequiredService<NearCache>();
+
+        // The link reaches the other server and turns tracking on there; refused, it tries again a second later.
+        await UntilAsync(async () => (await other.CommandStatsAsync()).GetValueOrDefault("client|tracking") >= 2, "B's link to try the other server twice");
+
+        await cacheA.SetAsync("k", [1], new DistributedCacheEntryOptions());
+        Assert.Equal([1], (await reader.GetManyAsync(["k"]))[0]);
+        await cacheA.SetAsync("k", [2], new DistributedCacheEntryOptions());
+        Assert.Equal([2], (await reader.GetManyAsync(["k"]))[0]);
+        Assert.Equal(0, near.ClientId);
+        Assert.Equal(0, near.Hits);
+    }
+
     // Another node of this app (node A's), whose every Redis connection goes through the proxy.
     private async Task<CoreTestApp> StartBehindAsync(HoldingProxy proxy)
     {

@@ -102,9 +102,10 @@ public sealed class StoreRoundTripTests(RedisFixture redis)
         var seconds = (int)Math.Ceiling(TimeProvider.System.GetElapsedTime(started).TotalSeconds);
         var reads = await redis.Server.CommandStatsAsync();
 
-        // One fence per event (sequential events share none); an entry is read again only after its own slide (a write,
-        // whose invalidation drops it), at most once per entry and second.
-        Assert.Equal(Events, Count(reads, "ping"));
+        // One fence per event (sequential events share none), except an event that holds none of its entries (all three
+        // slid in the event before: each slide is a write, whose invalidation drops the entry), at most once a second. An
+        // entry is read again only after its own slide, at most once per entry and second.
+        Assert.InRange(Count(reads, "ping"), Events - (seconds + 1), Events);
         Assert.InRange(Count(reads, "hmget"), 0, 3 * (seconds + 1));
         Assert.Equal(Count(reads, "hmget"), Count(reads, "pttl"));
         Assert.InRange(Count(reads, "pexpire") + Count(reads, "expire"), 0, 3 * (seconds + 1));
@@ -123,7 +124,7 @@ public sealed class StoreRoundTripTests(RedisFixture redis)
         // Each commit invalidates the session on this node too, so every write after the first reads it back; the sign-in
         // and user records stay held.
         Assert.Equal(Events, Count(writes, "evalsha") + Count(writes, "eval"));
-        Assert.Equal(Events, Count(writes, "ping"));
+        Assert.InRange(Count(writes, "ping"), Events - (seconds + 1), Events);
         Assert.InRange(Count(writes, "hmget"), Events - 1, Events - 1 + (3 * (seconds + 1)));
         Assert.Equal(Count(writes, "hmget"), Count(writes, "pttl"));
         Assert.Equal(Events, Count(writes, "hget"));
