@@ -43,7 +43,6 @@ internal sealed partial class NearCache : IDisposable
     private long _bytes;
     private long _swept = long.MinValue / 2;
     private long _hits;
-    private long _misses;
 
     public NearCache(RedisConnection connection, IOptions<TetherRedisOptions> options, IOptions<RedisCacheOptions> cacheOptions, ILogger<NearCache> logger)
     {
@@ -57,26 +56,12 @@ internal sealed partial class NearCache : IDisposable
     /// <summary>The Redis client id of the current link, or 0 while it is down (for tests that cut it).</summary>
     public long ClientId => _link.ClientId;
 
-    /// <summary>Entries served from this node's copy.</summary>
+    /// <summary>Entries served from this node's copy (for tests that must see the copy used).</summary>
     public long Hits => Interlocked.Read(ref _hits);
 
-    /// <summary>Entries read from Redis.</summary>
-    public long Misses => Interlocked.Read(ref _misses);
+    public void Served(int entries) => Interlocked.Add(ref _hits, entries);
 
-    public void Count(int hits, int misses)
-    {
-        if (hits > 0)
-        {
-            Interlocked.Add(ref _hits, hits);
-        }
-
-        if (misses > 0)
-        {
-            Interlocked.Add(ref _misses, misses);
-        }
-    }
-
-    /// <summary>Opens the link on first use; a no-op after.</summary>
+    /// <summary>Opens the link (at the app's start, by <see cref="RedisBusStartup"/>); a no-op after.</summary>
     public void EnsureStarted()
     {
         if (Enabled)

@@ -54,7 +54,6 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
 
         var values = new byte[]?[keys.Count];
         var near = _near;
-        near?.EnsureStarted();
         var missing = keys.Count;
         bool[]? served = null;
         if (near is not null && near.HoldsAny(redisKeys) && await near.FenceAsync() is var link and not 0)
@@ -79,7 +78,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
                 }
             }
 
-            near.Count(keys.Count - missing, 0);
+            near.Served(keys.Count - missing);
             if (missing == 0)
             {
                 return values;
@@ -138,7 +137,6 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             }
         }
 
-        near?.Count(0, missing);
         return values;
     }
 
