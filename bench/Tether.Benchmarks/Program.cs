@@ -6,4 +6,10 @@ if (args is ["--retained", ..])
     return;
 }
 
+if (args is ["--alloc", ..])
+{
+    await Tether.Benchmarks.AllocationProfile.RunAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Tether.Benchmarks.BridgeBenchmarks).Assembly).Run(args);

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Distributed;
@@ -25,11 +26,28 @@ internal sealed class SignInStore(EventStoreCache cache, ISignInRevocationBus bu
     private static readonly TimeSpan s_margin = TimeSpan.FromMinutes(5);
 
     private readonly string _prefix = options.Value.KeyPrefix;
+    private readonly ConditionalWeakTable<string, string> _signInKeys = new();
+    private readonly ConditionalWeakTable<string, string> _userKeys = new();
 
     /// <summary>Whether the sign-in is still valid. Both records are read at once: one round trip on a pipelining store.</summary>
     public async Task<bool> IsValidAsync(string signInId, string? userId, string? generation, CancellationToken cancellationToken)
     {
-        var signIn = cache.GetAsync(SignInKey(signInId), cancellationToken);
+        // Records read up front by the event, or held in process: answered without a task or a wait.
+        var signInKey = SignInKey(signInId);
+        if (cache.TryGetNow(signInKey, out var signInRead))
+        {
+            if (userId is null)
+            {
+                return signInRead is not null;
+            }
+
+            if (cache.TryGetNow(UserKey(userId), out var userRead))
+            {
+                return signInRead is not null && userRead is { } read && UserRecord.HasGeneration(read, generation);
+            }
+        }
+
+        var signIn = cache.GetAsync(signInKey, cancellationToken);
         if (userId is null)
         {
             return await signIn is not null;
@@ -117,9 +135,22 @@ internal sealed class SignInStore(EventStoreCache cache, ISignInRevocationBus bu
 
     private static string NewId() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
 
-    internal string SignInKey(string signInId) => _prefix + "s:" + signInId;
+    internal string SignInKey(string signInId) => KeyOf(_signInKeys, "s:", signInId);
 
-    internal string UserKey(string userId) => _prefix + "u:" + userId;
+    internal string UserKey(string userId) => KeyOf(_userKeys, "u:", userId);
+
+    // An established connection checks the same ids event after event, as the same string instances (its ticket is read
+    // once, and each event's copy shares the strings): their keys are made once, and live as long as the ids.
+    private string KeyOf(ConditionalWeakTable<string, string> keys, string kind, string id)
+    {
+        if (!keys.TryGetValue(id, out var key))
+        {
+            key = _prefix + kind + id;
+            keys.AddOrUpdate(id, key);
+        }
+
+        return key;
+    }
 
     private sealed record UserRecord(string Generation, string? Stamp)
     {

@@ -20,19 +20,9 @@ internal static class EventContextFactory
     {
         var cookies = connection?.Cookies(request.Cookies) ?? new EventCookies(request.Cookies);
 
-        IHeaderDictionary headers = new HeaderDictionary(request.Headers.Count + 1);
-        foreach (var (name, value) in request.Headers)
-        {
-            headers[name] = value;
-        }
+        var headers = new EventRequestHeaders(request.Headers, cookies.Count > 0 ? cookies.Header : null);
 
-        if (cookies.Count > 0)
-        {
-            headers.Cookie = cookies.Header;
-        }
-
-        var features = new FeatureCollection(10);
-        features.Set<IHttpRequestFeature>(new HttpRequestFeature
+        var features = new EventFeatureCollection
         {
             Protocol = "HTTP/1.1",
             Method = HttpMethods.Get,
@@ -41,18 +31,14 @@ internal static class EventContextFactory
             Path = request.Path.Value ?? "/",
             QueryString = request.QueryString.Value ?? string.Empty,
             Headers = headers,
-            Body = Stream.Null,
-        });
+            RemoteIpAddress = request.RemoteIpAddress,
+            RemotePort = request.RemotePort,
+            RequestAborted = cancellationToken,
+            RequestServices = services,
+        };
         features.Set<IRequestCookiesFeature>(new RequestCookiesFeature(cookies));
         features.Set<IHttpResponseFeature>(response);
         features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
-        {
-            RemoteIpAddress = request.RemoteIpAddress,
-            RemotePort = request.RemotePort,
-        });
-        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
-        features.Set<IServiceProvidersFeature>(new ServiceProvidersFeature { RequestServices = services });
         features.Set(feature);
         features.Set<IEndpointFeature>(feature);
 

@@ -12,6 +12,7 @@ namespace Tether.Events;
 /// </summary>
 internal sealed class EventResponseFeature : IHttpResponseFeature
 {
+    private (Func<object, Task>? Callback, object? State) _firstStarting;
     private List<(Func<object, Task> Callback, object State)>? _onStarting;
     private List<(Func<object, Task> Callback, object State)>? _onCompleted;
 
@@ -32,6 +33,13 @@ internal sealed class EventResponseFeature : IHttpResponseFeature
             throw new InvalidOperationException("The event's response has already started.");
         }
 
+        // Nearly every event has one (the cookie handler's, registered on each request): held inline, not in a list.
+        if (_firstStarting.Callback is null)
+        {
+            _firstStarting = (callback, state);
+            return;
+        }
+
         (_onStarting ??= []).Add((callback, state));
     }
 
@@ -40,7 +48,19 @@ internal sealed class EventResponseFeature : IHttpResponseFeature
     public Task StartAsync()
     {
         HasStarted = true;
-        return RunAsync(_onStarting);
+        if (_firstStarting.Callback is not { } first)
+        {
+            return Task.CompletedTask;
+        }
+
+        // The first registered runs last, as a server runs OnStarting callbacks (in reverse order of registration).
+        return _onStarting is null ? first(_firstStarting.State!) : RunAllStartingAsync(first, _firstStarting.State!, _onStarting);
+    }
+
+    private static async Task RunAllStartingAsync(Func<object, Task> first, object state, List<(Func<object, Task> Callback, object State)> rest)
+    {
+        await RunAsync(rest);
+        await first(state);
     }
 
     public Task CompleteAsync() => RunAsync(_onCompleted);

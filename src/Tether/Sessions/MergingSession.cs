@@ -26,7 +26,7 @@ internal sealed class MergingSession(
     Func<bool> tryEstablishSession) : ISession
 {
     private readonly SessionChanges _changes = new();
-    private Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
+    private Dictionary<string, byte[]>? _entries;
     private byte[]? _stored;
     private byte[]? _id;
     private bool _loaded;
@@ -51,6 +51,9 @@ internal sealed class MergingSession(
         }
     }
 
+    // The loaded session's, or made on first use: a session read from the store never makes an empty one first.
+    private Dictionary<string, byte[]> Entries => _entries ??= new(StringComparer.Ordinal);
+
     private byte[] IdBytes => _id ??= RandomNumberGenerator.GetBytes(SessionFormat.IdByteCount);
 
     public IEnumerable<string> Keys
@@ -58,7 +61,7 @@ internal sealed class MergingSession(
         get
         {
             Load();
-            return _entries.Keys;
+            return Entries.Keys;
         }
     }
 
@@ -68,7 +71,7 @@ internal sealed class MergingSession(
     public bool TryGetValue(string key, [NotNullWhen(true)] out byte[]? value)
     {
         Load();
-        return _entries.TryGetValue(key, out value);
+        return Entries.TryGetValue(key, out value);
     }
 
     public void Set(string key, byte[] value)
@@ -77,15 +80,15 @@ internal sealed class MergingSession(
         if (IsAvailable)
         {
             EnsureWritable(key);
-            _entries[key] = [.. value];
-            _changes.Set(key, _entries[key]);
+            Entries[key] = [.. value];
+            _changes.Set(key, Entries[key]);
         }
     }
 
     public void Remove(string key)
     {
         Load();
-        if (_entries.Remove(key))
+        if (Entries.Remove(key))
         {
             _changes.Set(key, null);
         }
@@ -94,9 +97,9 @@ internal sealed class MergingSession(
     public void Clear()
     {
         Load();
-        if (_entries.Count > 0)
+        if (Entries.Count > 0)
         {
-            _entries.Clear();
+            Entries.Clear();
             _changes.Clear();
         }
     }
@@ -110,14 +113,14 @@ internal sealed class MergingSession(
     {
         await LoadAsync(cancellationToken);
         EnsureWritable(key);
-        var value = update(_entries.GetValueOrDefault(key));
+        var value = update(Entries.GetValueOrDefault(key));
         if (value is null)
         {
-            _entries.Remove(key);
+            Entries.Remove(key);
         }
         else
         {
-            _entries[key] = value;
+            Entries[key] = value;
         }
 
         _changes.Update(key, update);
@@ -163,14 +166,20 @@ internal sealed class MergingSession(
             return;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ioTimeout);
+        // Read up front by the event, or held in process: no task, no timeout to arm.
+        if (cache is Store.EventStoreCache store && !cancellationToken.IsCancellationRequested && store.TryGetNow(sessionKey, out var now))
+        {
+            Loaded(now);
+            return;
+        }
+
+        using var timeout = IoTimeout.Start(ioTimeout, cancellationToken);
         try
         {
             timeout.Token.ThrowIfCancellationRequested();
             Loaded(await cache.GetAsync(sessionKey, timeout.Token));
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeout.TimedOut(cancellationToken))
         {
             throw new OperationCanceledException("Timed out loading the session.", ex, timeout.Token);
         }
@@ -196,8 +205,7 @@ internal sealed class MergingSession(
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ioTimeout);
+        using var timeout = IoTimeout.Start(ioTimeout, cancellationToken);
         try
         {
             if (!_changes.Any)
@@ -215,10 +223,10 @@ internal sealed class MergingSession(
             }
 
             var options = new DistributedCacheEntryOptions { SlidingExpiration = idleTimeout };
-            (_stored, _entries, _id) = await commit.CommitAsync(sessionKey, _stored, IdBytes, _entries, _changes, options, timeout.Token);
+            (_stored, _entries, _id) = await commit.CommitAsync(sessionKey, _stored, IdBytes, Entries, _changes, options, timeout.Token);
             _changes.Reset();
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (timeout.TimedOut(cancellationToken))
         {
             throw new OperationCanceledException("Timed out committing the session.", ex, timeout.Token);
         }

@@ -59,9 +59,12 @@ internal sealed class SessionChanges
         foreach (var (key, change) in _keys)
         {
             var value = change.Assigned ? change.Value : current.GetValueOrDefault(key);
-            foreach (var update in change.Updates ?? [])
+            if (change.Updates is { } updates)
             {
-                value = update(value);
+                foreach (var update in updates)
+                {
+                    value = update(value);
+                }
             }
 
             if (value is null)

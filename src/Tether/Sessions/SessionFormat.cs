@@ -25,7 +25,7 @@ internal static class SessionFormat
     //     value length: 4 bytes, 0-2,147,483,647
     //     value: that many bytes
     // Keys are compared ordinally (DistributedSession's EncodedKey). Entry order carries no meaning.
-    public static byte[] Write(byte[] id, IReadOnlyDictionary<string, byte[]> entries)
+    public static byte[] Write(byte[] id, Dictionary<string, byte[]> entries)
     {
         if (entries.Count > 0xFFFFFF)
         {

@@ -15,9 +15,35 @@ namespace Tether.Store;
 /// </remarks>
 internal sealed class EventStoreCache(IDistributedCache inner, IHttpContextAccessor accessor) : IDistributedCache
 {
+    // Exactly the framework's type: a subclass may do I/O in its own GetAsync.
+    private readonly bool _inProcess = inner.GetType() == typeof(MemoryDistributedCache);
+
     public IDistributedCache Inner => inner;
 
     private EventStoreReads? Reads => accessor.HttpContext?.Features.Get<EventStoreReads>();
+
+    /// <summary>
+    /// Reads <paramref name="key"/> without a task when no I/O is needed: what the event read up front, or the entry of an
+    /// in-process <see cref="MemoryDistributedCache"/> (whose <c>GetAsync</c> is its <c>Get</c> in a completed task).
+    /// <see langword="false"/> otherwise, and the caller reads the store. Throws the batch's failure, as
+    /// <see cref="GetAsync"/> would.
+    /// </summary>
+    public bool TryGetNow(string key, out byte[]? value)
+    {
+        if (Reads is { } reads && reads.TryGet(key, out value))
+        {
+            return true;
+        }
+
+        if (_inProcess)
+        {
+            value = inner.Get(key);
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
 
     public byte[]? Get(string key) => Reads is { } reads && reads.TryGet(key, out var value) ? value : inner.Get(key);
 

@@ -8,50 +8,50 @@ namespace Tether.Store;
 /// </summary>
 internal sealed class EventStoreReads
 {
-    private readonly Dictionary<string, byte[]?> _entries;
+    // The batch's own arrays (a handful of keys), scanned in place: no dictionary per event. A key forgotten after a write
+    // is nulled out of _keys. _keys is also the lock: it is this instance's own.
+    private readonly string?[] _keys;
+    private readonly byte[]?[] _values;
     private readonly ExceptionDispatchInfo? _failure;
 
-    private EventStoreReads(Dictionary<string, byte[]?> entries, ExceptionDispatchInfo? failure)
+    private EventStoreReads(string?[] keys, byte[]?[] values, ExceptionDispatchInfo? failure)
     {
-        _entries = entries;
+        _keys = keys;
+        _values = values;
         _failure = failure;
     }
 
-    public static EventStoreReads Read(IReadOnlyList<string> keys, byte[]?[] values)
+    /// <summary>The batch read <paramref name="values"/> for <paramref name="keys"/>; both arrays are the reads' from now on.</summary>
+    public static EventStoreReads Read(string[] keys, byte[]?[] values)
     {
-        var entries = new Dictionary<string, byte[]?>(keys.Count, StringComparer.Ordinal);
-        for (var i = 0; i < keys.Count; i++)
+        if (values.Length != keys.Length)
         {
-            entries[keys[i]] = values[i];
+            throw new InvalidOperationException($"A batch read of {keys.Length} keys returned {values.Length} values.");
         }
 
-        return new EventStoreReads(entries, null);
+        return new EventStoreReads(keys, values, null);
     }
 
     /// <summary>
     /// The batch failed: every read of one of its keys fails the same way, at once, instead of trying the store again and
     /// waiting for it once per key.
     /// </summary>
-    public static EventStoreReads Failed(IReadOnlyList<string> keys, Exception failure)
-    {
-        var entries = new Dictionary<string, byte[]?>(keys.Count, StringComparer.Ordinal);
-        foreach (var key in keys)
-        {
-            entries[key] = null;
-        }
-
-        return new EventStoreReads(entries, ExceptionDispatchInfo.Capture(failure));
-    }
+    public static EventStoreReads Failed(string[] keys, Exception failure)
+        => new(keys, new byte[]?[keys.Length], ExceptionDispatchInfo.Capture(failure));
 
     /// <summary>Whether the event read <paramref name="key"/> up front (and, if so, what it read).</summary>
     public bool TryGet(string key, out byte[]? value)
     {
-        lock (_entries)
+        lock (_keys)
         {
-            if (!_entries.TryGetValue(key, out value))
+            var i = IndexOf(key);
+            if (i < 0)
             {
+                value = null;
                 return false;
             }
+
+            value = _values[i];
         }
 
         _failure?.Throw();
@@ -64,18 +64,35 @@ internal sealed class EventStoreReads
     /// </summary>
     public bool WasRead(string key)
     {
-        lock (_entries)
+        lock (_keys)
         {
-            return _entries.ContainsKey(key);
+            return IndexOf(key) >= 0;
         }
     }
 
     /// <summary>The event wrote or removed <paramref name="key"/>: later reads go to the store.</summary>
     public void Forget(string key)
     {
-        lock (_entries)
+        lock (_keys)
         {
-            _entries.Remove(key);
+            if (IndexOf(key) is var i and >= 0)
+            {
+                _keys[i] = null;
+                _values[i] = null;
+            }
         }
+    }
+
+    private int IndexOf(string key)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            if (string.Equals(_keys[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }
