@@ -8,7 +8,10 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tether.Components;
@@ -31,7 +34,11 @@ public class CircuitTierBenchmarks
     private Func<CircuitInboundActivityContext, Task> _dispatch = null!;
     private Func<CircuitInboundActivityContext, Task> _hot = null!;
     private Func<CircuitInboundActivityContext, Task> _full = null!;
-    private ComponentHubCall _call = null!;
+    private readonly ComponentHubCallFilter _filter = new();
+    private HubInvocationContext _invocation = null!;
+    private Func<HubInvocationContext, ValueTask<object?>> _unbridgedCall = null!;
+    private Func<HubInvocationContext, ValueTask<object?>> _hotCall = null!;
+    private Func<HubInvocationContext, ValueTask<object?>> _fullCall = null!;
     private readonly CircuitInboundActivityContext _context = (CircuitInboundActivityContext)RuntimeHelpers.GetUninitializedObject(typeof(CircuitInboundActivityContext));
 
     [GlobalSetup]
@@ -63,9 +70,12 @@ public class CircuitTierBenchmarks
         handshake.Request.Scheme = "https";
         handshake.Request.Host = new HostString("shop.example");
         handshake.Request.Path = "/_blazor";
-        _call = new ComponentHubCall("BeginInvokeDotNetFromJS", handshake);
+        _invocation = Invocation(handshake);
         (_hotScope, _hot) = Circuit("/hot");
         (_fullScope, _full) = Circuit("/cart");
+        _unbridgedCall = Call(_dispatch);
+        _hotCall = Call(_hot);
+        _fullCall = Call(_full);
 
         // Each path once, so the circuits cached their page and the first event's work is done.
         Unbridged().GetAwaiter().GetResult();
@@ -85,31 +95,75 @@ public class CircuitTierBenchmarks
         _app.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>A circuit without Tether: the renderer's dispatcher runs Blazor's event dispatch.</summary>
+    // Each benchmark is one ComponentHub call as SignalR makes it: an async method (SignalR's invocation) that runs the hub
+    // filters and the hub method, which has the circuit's renderer dispatch the event. The hub method's work is the same
+    // delegate shape on every side; only the filter and the circuit's inbound activity handler differ.
+
+    /// <summary>A circuit without Tether: no hub filter, and the renderer's dispatcher runs Blazor's event dispatch.</summary>
     [Benchmark(Baseline = true)]
-    public Task Unbridged() => _renderer.Dispatcher.InvokeAsync(() => _dispatch(_context));
+    public async Task Unbridged() => await _unbridgedCall(_invocation);
 
     /// <summary>
-    /// The same event through Tether's circuit handler on a page of tier <c>none</c>, with the hub filter's tag of the
-    /// ComponentHub call on the flow, as Tether's <c>ComponentHubCallFilter</c> sets it for every call.
+    /// The same event with Tether: its <c>ComponentHubCallFilter</c> tags the call (as it does every ComponentHub call),
+    /// then the circuit's inbound activity handler runs it on a page of tier <c>none</c>.
     /// </summary>
     [Benchmark]
-    public Task TierNone() => Run(_hot);
+    public async Task TierNone() => await _filter.InvokeMethodAsync(_invocation, _hotCall);
 
     /// <summary>The same on a page of tier <c>full</c>, anonymous.</summary>
     [Benchmark]
-    public Task TierFull() => Run(_full);
+    public async Task TierFull() => await _filter.InvokeMethodAsync(_invocation, _fullCall);
 
-    private Task Run(Func<CircuitInboundActivityContext, Task> pipeline)
+    private async Task Run(Func<CircuitInboundActivityContext, Task> pipeline) => await _filter.InvokeMethodAsync(_invocation, Call(pipeline));
+
+    // The hub method: the circuit's renderer runs the inbound activity pipeline (ComponentHub starts it and returns; here
+    // the call awaits it, so one operation is one whole event).
+    private Func<HubInvocationContext, ValueTask<object?>> Call(Func<CircuitInboundActivityContext, Task> pipeline)
     {
-        ComponentHubCall.Current = _call;
-        try
+        Func<Task> work = () => pipeline(_context);
+        return async _ =>
         {
-            return _renderer.Dispatcher.InvokeAsync(() => pipeline(_context));
+            await _renderer.Dispatcher.InvokeAsync(work);
+            return null;
+        };
+    }
+
+    // BeginInvokeDotNetFromJS(callId, assemblyName, methodIdentifier, dotNetObjectId, argsJson), as the web renderer
+    // dispatches a click, on Blazor's own ComponentHub type (uninitialized: the filter reads only its type).
+    private HubInvocationContext Invocation(HttpContext handshake)
+    {
+        var hubType = typeof(CircuitHandler).Assembly.GetType(ComponentHubContract.HubTypeName, throwOnError: true)!;
+        var hub = (Hub)RuntimeHelpers.GetUninitializedObject(hubType);
+        var method = hubType.GetMethod(ComponentHubContract.BeginInvokeDotNetFromJS)
+            ?? throw new InvalidOperationException("ComponentHub has no BeginInvokeDotNetFromJS.");
+        return new HubInvocationContext(new BenchCaller(handshake), _app.Services, hub, method, ["1", "Microsoft.AspNetCore.Components.Web", "DispatchEventAsync", 0L, "[]"]);
+    }
+
+    private sealed class BenchCaller : HubCallerContext
+    {
+        private readonly FeatureCollection _features = new();
+
+        public BenchCaller(HttpContext connection) => _features.Set<IHttpContextFeature>(new HttpContextFeature(connection));
+
+        public override string ConnectionId => "bench";
+
+        public override string? UserIdentifier => null;
+
+        public override ClaimsPrincipal? User => null;
+
+        public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
+
+        public override IFeatureCollection Features => _features;
+
+        public override CancellationToken ConnectionAborted => CancellationToken.None;
+
+        public override void Abort()
+        {
         }
-        finally
+
+        private sealed class HttpContextFeature(HttpContext context) : IHttpContextFeature
         {
-            ComponentHubCall.Current = null;
+            public HttpContext? HttpContext { get; set; } = context;
         }
     }
 

@@ -32,12 +32,13 @@ internal sealed class RevocableScheme(
 
     public string? UserId(ClaimsPrincipal? principal)
     {
-        if (principal?.Identity?.IsAuthenticated != true)
+        // Read once: ClaimsPrincipal.Identity enumerates the identities on every call.
+        if (principal?.Identity is not { IsAuthenticated: true } identity)
         {
             return null;
         }
 
-        return principal.FindFirstValue(_options.UserIdClaimType) ?? principal.Identity.Name;
+        return principal.FindFirstValue(_options.UserIdClaimType) ?? identity.Name;
     }
 
     public string? SecurityStamp(ClaimsPrincipal? principal) => principal?.FindFirstValue(_stampClaimType);

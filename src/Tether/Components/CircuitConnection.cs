@@ -74,8 +74,9 @@ internal sealed partial class CircuitConnection : CookieResync.ITarget, IDisposa
             _handshakeTrace = connection.TraceIdentifier;
         }
 
-        // The browser resynced its cookies since: its request stands in for the handshake until the next reconnect.
-        if (Handshake is not null && Interlocked.Exchange(ref _pendingResync, null) is { } resynced)
+        // The browser resynced its cookies since: its request stands in for the handshake until the next reconnect. Read
+        // first: nearly every event finds none, and a plain read costs no interlocked operation.
+        if (Handshake is not null && Volatile.Read(ref _pendingResync) is not null && Interlocked.Exchange(ref _pendingResync, null) is { } resynced)
         {
             ReplaceHandshake(resynced);
         }

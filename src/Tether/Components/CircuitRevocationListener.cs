@@ -57,7 +57,8 @@ internal sealed partial class CircuitRevocationListener : IDisposable
     /// <summary>The renderer's dispatcher, when <paramref name="current"/> is it: a revocation re-renders the circuit through it.</summary>
     public void UseDispatcher(SynchronizationContext? current)
     {
-        if (current is not null)
+        // Written once: every later event only reads it.
+        if (current is not null && Volatile.Read(ref _dispatcher) is null)
         {
             Interlocked.CompareExchange(ref _dispatcher, current, null);
         }

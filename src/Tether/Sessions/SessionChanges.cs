@@ -8,36 +8,37 @@ namespace Tether.Sessions;
 /// </summary>
 internal sealed class SessionChanges
 {
-    // Made by the first change: most events that load the session change nothing.
+    // The first key changed is held inline (most events that write change one key); the dictionary is made by a second.
+    // A key is inline or in the dictionary, never both.
+    private string? _firstKey;
+    private Change _first;
     private Dictionary<string, Change>? _keys;
 
     /// <summary>Whether the session was cleared: the merge starts from an empty session instead of the store's.</summary>
     public bool Cleared { get; private set; }
 
-    public bool Any => Cleared || _keys?.Count > 0;
+    public bool Any => Cleared || _firstKey is not null || _keys?.Count > 0;
 
-    private Dictionary<string, Change> Keys => _keys ??= new(StringComparer.Ordinal);
-
-    public void Set(string key, byte[]? value) => Keys[key] = new Change(true, value, null);
+    public void Set(string key, byte[]? value) => Put(key, new Change(true, value, null));
 
     public void Update(string key, Func<byte[]?, byte[]?> update)
     {
-        var change = Keys.TryGetValue(key, out var known) ? known : new Change(false, null, null);
+        var change = TryGet(key, out var known) ? known : new Change(false, null, null);
         var updates = change.Updates ?? [];
         updates.Add(update);
-        Keys[key] = change with { Updates = updates };
+        Put(key, change with { Updates = updates });
     }
 
     public void Clear()
     {
         Cleared = true;
-        _keys?.Clear();
+        Forget();
     }
 
     public void Reset()
     {
         Cleared = false;
-        _keys?.Clear();
+        Forget();
     }
 
     /// <summary>
@@ -51,31 +52,70 @@ internal sealed class SessionChanges
             current.Clear();
         }
 
-        if (_keys is null)
+        if (_firstKey is not null)
         {
+            Apply(current, _firstKey, _first);
+        }
+
+        if (_keys is not null)
+        {
+            foreach (var (key, change) in _keys)
+            {
+                Apply(current, key, change);
+            }
+        }
+    }
+
+    private static void Apply(Dictionary<string, byte[]> current, string key, Change change)
+    {
+        var value = change.Assigned ? change.Value : current.GetValueOrDefault(key);
+        if (change.Updates is { } updates)
+        {
+            foreach (var update in updates)
+            {
+                value = update(value);
+            }
+        }
+
+        if (value is null)
+        {
+            current.Remove(key);
+        }
+        else
+        {
+            current[key] = value;
+        }
+    }
+
+    private bool TryGet(string key, out Change change)
+    {
+        if (_firstKey is not null && string.Equals(_firstKey, key, StringComparison.Ordinal))
+        {
+            change = _first;
+            return true;
+        }
+
+        change = default;
+        return _keys is not null && _keys.TryGetValue(key, out change);
+    }
+
+    private void Put(string key, Change change)
+    {
+        if (_firstKey is null || string.Equals(_firstKey, key, StringComparison.Ordinal))
+        {
+            _firstKey = key;
+            _first = change;
             return;
         }
 
-        foreach (var (key, change) in _keys)
-        {
-            var value = change.Assigned ? change.Value : current.GetValueOrDefault(key);
-            if (change.Updates is { } updates)
-            {
-                foreach (var update in updates)
-                {
-                    value = update(value);
-                }
-            }
+        (_keys ??= new(StringComparer.Ordinal))[key] = change;
+    }
 
-            if (value is null)
-            {
-                current.Remove(key);
-            }
-            else
-            {
-                current[key] = value;
-            }
-        }
+    private void Forget()
+    {
+        _firstKey = null;
+        _first = default;
+        _keys?.Clear();
     }
 
     // Assigned: the key was set (Value) or removed (null) before its Updates, if any, ran.

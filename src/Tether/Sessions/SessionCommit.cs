@@ -28,7 +28,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     /// <see cref="SessionUnavailableException"/> when the bound is reached or the store's value cannot be read, having
     /// written nothing; a store failure is thrown as the store threw it.
     /// </summary>
-    public Task<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitAsync(
+    public ValueTask<(byte[] Stored, Dictionary<string, byte[]> Entries, byte[] Id)> CommitAsync(
         string key,
         byte[]? loaded,
         byte[] id,
@@ -39,7 +39,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
     {
         if (store is not InProcessCompareAndSet { InPlace: true } local)
         {
-            return CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken);
+            return new(CommitInTurnAsync(key, loaded, id, entries, changes, options, cancellationToken));
         }
 
         // On the memory cache the read, the merge and the write run under the key's stripe, so one attempt always
@@ -54,7 +54,7 @@ internal sealed class SessionCommit(IDistributedCacheCompareAndSet store, Tether
 
         var value = SessionFormat.Write(id, entries);
         local.Write(key, value, options);
-        return Task.FromResult((value, entries, id));
+        return new((value, entries, id));
     }
 
     // Lays the changes over what another writer committed; throws, having written nothing, if its value cannot be read.
