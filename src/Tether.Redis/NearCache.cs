@@ -37,6 +37,10 @@ internal sealed partial class NearCache : IDisposable
     private readonly Dictionary<string, long> _invalidated = new(StringComparer.Ordinal);
     private readonly NearCacheLink _link;
 
+    // Entries are held under the cache's own keys, without the instance name: an event's hit builds no Redis key. Redis
+    // names a change by its full key, which the prefix is taken off.
+    private readonly string _prefix;
+
     private long _current;
     private long _sequence;
     private long _floor;
@@ -47,7 +51,8 @@ internal sealed partial class NearCache : IDisposable
     public NearCache(RedisConnection connection, IOptions<TetherRedisOptions> options, IOptions<RedisCacheOptions> cacheOptions, ILogger<NearCache> logger)
     {
         Enabled = options.Value.NearCache;
-        _link = new NearCacheLink(this, connection, cacheOptions.Value.InstanceName ?? string.Empty, logger);
+        _prefix = cacheOptions.Value.InstanceName ?? string.Empty;
+        _link = new NearCacheLink(this, connection, _prefix, logger);
     }
 
     /// <summary>Whether events use it: on by default, off when the link finds Redis unfit (see the remarks).</summary>
@@ -74,10 +79,11 @@ internal sealed partial class NearCache : IDisposable
     public Task<long> FenceAsync() => _link.FenceAsync();
 
     /// <summary>Whether any of <paramref name="keys"/> is held, so a fence may pay off.</summary>
-    public bool HoldsAny(string[] keys)
+    public bool HoldsAny(IReadOnlyList<string> keys)
     {
-        foreach (var key in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
+            var key = keys[i];
             if (_entries.ContainsKey(key))
             {
                 return true;
@@ -175,8 +181,10 @@ internal sealed partial class NearCache : IDisposable
 
             foreach (var item in keys)
             {
-                if (item is string key)
+                // Tracking is by prefix (BCAST PREFIX), so every key Redis names carries it.
+                if (item is string full && full.StartsWith(_prefix, StringComparison.Ordinal))
                 {
+                    var key = full[_prefix.Length..];
                     RemoveLocked(key);
                     _invalidated[key] = _sequence;
                 }

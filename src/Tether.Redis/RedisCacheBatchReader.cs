@@ -46,26 +46,18 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
         ArgumentNullException.ThrowIfNull(keys);
         cancellationToken.ThrowIfCancellationRequested();
         var multiplexer = await connection.GetAsync();
-        var redisKeys = new string[keys.Count];
-        for (var i = 0; i < keys.Count; i++)
-        {
-            redisKeys[i] = _instance + keys[i];
-        }
-
         var values = new byte[]?[keys.Count];
         var near = _near;
         var missing = keys.Count;
-        bool[]? served = null;
-        if (near is not null && near.HoldsAny(redisKeys) && await near.FenceAsync() is var link and not 0)
+        if (near is not null && near.HoldsAny(keys) && await near.FenceAsync() is var link and not 0)
         {
             // Every change made before this event began has reached this node: what is still held is current.
             var now = DateTimeOffset.UtcNow.UtcTicks;
             var clock = Environment.TickCount64;
-            for (var i = 0; i < redisKeys.Length; i++)
+            for (var i = 0; i < keys.Count; i++)
             {
-                if (near.Get(redisKeys[i], link, clock) is { } entry)
+                if (near.Get(keys[i], link, clock) is { } entry)
                 {
-                    (served ??= new bool[redisKeys.Length])[i] = true;
                     values[i] = entry.Data;
                     missing--;
                     var left = entry.Deadline == long.MaxValue ? (TimeSpan?)null : TimeSpan.FromMilliseconds(entry.Deadline - clock);
@@ -73,7 +65,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
                     // so a slide that is lost never keeps a copy past its key's expiry.
                     if (SlideDue(entry.Absolute, entry.Sliding, left, now) is { } slide && entry.TrySlide())
                     {
-                        _ = multiplexer.GetDatabase().KeyExpireAsync(redisKeys[i], slide, CommandFlags.FireAndForget);
+                        _ = multiplexer.GetDatabase().KeyExpireAsync(_instance + keys[i], slide, CommandFlags.FireAndForget);
                     }
                 }
             }
@@ -93,12 +85,15 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
         // One batch is one write to the socket and one wait for the replies; in a cluster each command goes to its key's
         // node, so keys of different hash slots need no special case.
         var batch = database.CreateBatch();
+        var redisKeys = new string[keys.Count];
         var entries = new Task<RedisValue[]>?[keys.Count];
         var lifetimes = new Task<TimeSpan?>?[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            if (served?[i] != true)
+            // A value is set here only by a copy served above (a copy always holds data).
+            if (values[i] is null)
             {
+                redisKeys[i] = _instance + keys[i];
                 entries[i] = batch.HashGetAsync(redisKeys[i], s_fields);
                 lifetimes[i] = batch.KeyTimeToLiveAsync(redisKeys[i]);
             }
@@ -133,7 +128,7 @@ internal sealed class RedisCacheBatchReader(RedisConnection connection, IOptions
             else if (near is not null && data is not null)
             {
                 // Kept unless its key changes before this lands (a slide is such a change: the entry is read again after).
-                near.Keep(redisKeys[i], capture, data, absolute, sliding, lifetime is { } left ? sent + (long)left.TotalMilliseconds : long.MaxValue);
+                near.Keep(keys[i], capture, data, absolute, sliding, lifetime is { } left ? sent + (long)left.TotalMilliseconds : long.MaxValue);
             }
         }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR;
 
 namespace Tether.Components;
 
@@ -7,16 +8,28 @@ namespace Tether.Components;
 /// <see cref="TetherCircuitHandler"/>. Every <c>ComponentHub</c> method starts its circuit work fire-and-forget from inside
 /// the hub call, so an async-local set by a hub filter reaches the circuit's inbound activity handler.
 /// </summary>
-/// <remarks>Concurrency: immutable; each async flow sees its own <see cref="Current"/>.</remarks>
-internal sealed class ComponentHubCall(string hubMethod, HttpContext? connection, IReadOnlyList<object?>? arguments = null)
+/// <remarks>
+/// A struct over the hub call's own <see cref="HubInvocationContext"/>, which is what the flow carries: tagging a call
+/// allocates nothing but the flow's own copy. Concurrency: immutable; each async flow sees its own <see cref="Current"/>.
+/// </remarks>
+internal readonly struct ComponentHubCall(string hubMethod, HttpContext? connection, IReadOnlyList<object?>? arguments = null)
 {
-    private static readonly AsyncLocal<ComponentHubCall?> s_current = new();
+    // The hub call (set by the filter), or a call made up by a test.
+    private static readonly AsyncLocal<object?> s_current = new();
 
     public static ComponentHubCall? Current
     {
-        get => s_current.Value;
+        get => s_current.Value switch
+        {
+            HubInvocationContext call => new ComponentHubCall(call.HubMethodName, call.Context.GetHttpContext(), call.HubMethodArguments),
+            ComponentHubCall made => made,
+            _ => null,
+        };
         set => s_current.Value = value;
     }
+
+    /// <summary>Tags this async flow with <paramref name="call"/>, a call to Blazor's <c>ComponentHub</c>.</summary>
+    public static void Tag(HubInvocationContext call) => s_current.Value = call;
 
     /// <summary>The <c>ComponentHub</c> method, such as <c>DispatchBrowserEvent</c> or <c>OnRenderCompleted</c>.</summary>
     public string HubMethod { get; } = hubMethod;

@@ -12,10 +12,11 @@ internal sealed class ComponentHubCallFilter : IHubFilter
 {
     public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (invocationContext.Hub.GetType().FullName == ComponentHubContract.HubTypeName)
+        // By type, not name: a reference comparison on every hub call. (A hub of another name never gets here when the
+        // framework has no ComponentHub: the start-up check names the problem first.)
+        if (ComponentHubContract.HubType is { } hubType && invocationContext.Hub.GetType() == hubType)
         {
-            ComponentHubCall.Current = new ComponentHubCall(
-                invocationContext.HubMethodName, invocationContext.Context.GetHttpContext(), invocationContext.HubMethodArguments);
+            ComponentHubCall.Tag(invocationContext);
         }
 
         return next(invocationContext);

@@ -31,8 +31,11 @@ internal static class ComponentHubContract
     // BeginInvokeDotNetFromJS(string callId, string assemblyName, string methodIdentifier, long dotNetObjectId, string argsJson)
     private static readonly Type[] s_beginInvokeArguments = [typeof(string), typeof(string), typeof(string), typeof(long), typeof(string)];
 
+    /// <summary>The running framework's <c>ComponentHub</c>, or <see langword="null"/> when it has none of that name.</summary>
+    public static Type? HubType { get; } = typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly.GetType(HubTypeName);
+
     /// <summary>What changed in the running framework's <c>ComponentHub</c>, or <see langword="null"/> when nothing did.</summary>
-    public static string? Problem() => Problem(typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly.GetType(HubTypeName));
+    public static string? Problem() => Problem(HubType);
 
     internal static string? Problem(Type? hub)
     {

@@ -36,6 +36,7 @@ internal sealed class TetherHubFilter : IHubFilter
     internal const string Transport = "SignalR";
 
     private const string ComponentHubTypeName = "Microsoft.AspNetCore.Components.Server.ComponentHub";
+    private static readonly Type? s_componentHub = typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly.GetType(ComponentHubTypeName);
 
     private readonly TetherOptions _options;
     private readonly HubMethodDescriptors _methods;
@@ -141,5 +142,6 @@ internal sealed class TetherHubFilter : IHubFilter
         return connection;
     }
 
-    private static bool IsComponentHub(Hub hub) => hub.GetType().FullName == ComponentHubTypeName;
+    // By type, not name: a reference comparison on every hub call.
+    private static bool IsComponentHub(Hub hub) => s_componentHub is { } componentHub && hub.GetType() == componentHub;
 }
