@@ -34,7 +34,7 @@ internal sealed class SignInStore(EventStoreCache cache, ISignInRevocationBus bu
     {
         // Records read up front by the event, or held in process: answered without a task or a wait.
         var signInKey = SignInKey(signInId);
-        if (cache.TryGetNow(signInKey, out var signInRead))
+        if (!cancellationToken.IsCancellationRequested && cache.TryGetNow(signInKey, out var signInRead))
         {
             if (userId is null)
             {

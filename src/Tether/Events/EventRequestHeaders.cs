@@ -46,7 +46,8 @@ internal sealed class EventRequestHeaders(IReadOnlyDictionary<string, StringValu
 
     public long? ContentLength
     {
-        get => HeaderUtilities.TryParseNonNegativeInt64(this[HeaderNames.ContentLength].ToString(), out var length) ? length : null;
+        get => this[HeaderNames.ContentLength] is { Count: 1 } value
+            && HeaderUtilities.TryParseNonNegativeInt64(new StringSegment(value[0]).Trim(), out var length) ? length : null;
         set => this[HeaderNames.ContentLength] = value is { } length ? HeaderUtilities.FormatNonNegativeInt64(length) : StringValues.Empty;
     }
 

@@ -8,8 +8,8 @@ namespace Tether.Store;
 /// </summary>
 internal sealed class EventStoreReads
 {
-    // The batch's own arrays (a handful of keys), scanned in place: no dictionary per event. A key forgotten after a write
-    // is nulled out of _keys. _keys is also the lock: it is this instance's own.
+    // The batch's arrays (a handful of keys), scanned in place: no dictionary per event. A key forgotten after a write is
+    // nulled out of _keys, which is built per event by the prefetch and is also the lock; _values is only read.
     private readonly string?[] _keys;
     private readonly byte[]?[] _values;
     private readonly ExceptionDispatchInfo? _failure;
@@ -21,7 +21,7 @@ internal sealed class EventStoreReads
         _failure = failure;
     }
 
-    /// <summary>The batch read <paramref name="values"/> for <paramref name="keys"/>; both arrays are the reads' from now on.</summary>
+    /// <summary>The batch read <paramref name="values"/> for <paramref name="keys"/>; <paramref name="keys"/> is the reads' from now on.</summary>
     public static EventStoreReads Read(string[] keys, byte[]?[] values)
     {
         if (values.Length != keys.Length)
@@ -75,10 +75,13 @@ internal sealed class EventStoreReads
     {
         lock (_keys)
         {
-            if (IndexOf(key) is var i and >= 0)
+            // Only the keys, which are Tether's own array: the values are the batch reader's, and are never written.
+            for (var i = 0; i < _keys.Length; i++)
             {
-                _keys[i] = null;
-                _values[i] = null;
+                if (string.Equals(_keys[i], key, StringComparison.Ordinal))
+                {
+                    _keys[i] = null;
+                }
             }
         }
     }
