@@ -36,7 +36,7 @@ public sealed class SessionTimeoutTests
     {
         var store = new TokenRecordingCache { Hang = true };
         using var caller = new CancellationTokenSource();
-        var load = Session(store, TimeSpan.FromMinutes(5)).LoadAsync(caller.Token);
+        var load = Session(store, TimeSpan.FromSeconds(10)).LoadAsync(caller.Token);
         await caller.CancelAsync();
         var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => load);
         Assert.NotEqual("Timed out loading the session.", cancelled.Message);
