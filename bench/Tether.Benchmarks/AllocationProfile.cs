@@ -12,6 +12,12 @@ internal static class AllocationProfile
 {
     public static async Task RunAsync(int events, string which)
     {
+        if (which is "unbridged" or "none")
+        {
+            await CircuitAsync(events, which);
+            return;
+        }
+
         var host = await BridgeHost.StartAsync(session: true, authentication: true, TimeSpan.FromMinutes(1), revocable: which == "revocable");
         for (var i = 0; i < 2000; i++)
         {
@@ -27,14 +33,42 @@ internal static class AllocationProfile
 
         var total = GC.GetTotalAllocatedBytes(true) - before;
         listener.Dispose();
+        Report(listener, total, events);
+        await host.DisposeAsync();
+    }
+
+    // One circuit event as CircuitTierBenchmarks runs it: unbridged, or through the hub filter and a page of tier none.
+    private static async Task CircuitAsync(int events, string which)
+    {
+        var bench = new CircuitTierBenchmarks();
+        bench.Setup();
+        Func<Task> run = which == "none" ? bench.TierNone : bench.Unbridged;
+        for (var i = 0; i < 20000; i++)
+        {
+            await run();
+        }
+
+        using var listener = new Listener();
+        var before = GC.GetTotalAllocatedBytes(true);
+        for (var i = 0; i < events; i++)
+        {
+            await run();
+        }
+
+        var total = GC.GetTotalAllocatedBytes(true) - before;
+        listener.Dispose();
+        Report(listener, total, events);
+        bench.Cleanup();
+    }
+
+    private static void Report(Listener listener, long total, int events)
+    {
         Console.WriteLine($"allocated per event: {total / (double)events:F0} B");
         var sum = listener.Bytes.Values.Sum();
         foreach (var (type, bytes) in listener.Bytes.OrderByDescending(p => p.Value).Take(60))
         {
             Console.WriteLine($"{bytes / (double)sum * total / events,8:F0} B  {type}");
         }
-
-        await host.DisposeAsync();
     }
 
     private sealed class Listener : EventListener

@@ -110,6 +110,13 @@ public class CircuitTierBenchmarks
     [Benchmark]
     public async Task TierNone() => await _filter.InvokeMethodAsync(_invocation, _hotCall);
 
+    /// <summary>
+    /// Only the hub filter's part of <see cref="TierNone"/>: the call tagged, then the unbridged circuit's work (no Tether
+    /// circuit handler). <see cref="TierNone"/> less this is the circuit handler's part.
+    /// </summary>
+    [Benchmark]
+    public async Task FilterOnly() => await _filter.InvokeMethodAsync(_invocation, _unbridgedCall);
+
     /// <summary>The same on a page of tier <c>full</c>, anonymous.</summary>
     [Benchmark]
     public async Task TierFull() => await _filter.InvokeMethodAsync(_invocation, _fullCall);

@@ -40,6 +40,33 @@ Say(string.Empty);
 // Scaled out on one Redis (its own redis-server): hub throughput, Redis commands per event, push latency across two
 // nodes, and Redis stopped mid-load.
 //   dotnet run -c Release --project bench/Tether.LoadTest -- --redis [--seconds 5] [--out bench/results/redis.md]
+// Blazor clicks on a page of tier none against an unbridged server, whole events in Chromium, server CPU per click.
+//   dotnet run -c Release --project bench/Tether.LoadTest -- --tier-clicks 3000 [--out bench/results/tier-clicks.md]
+if (args.SkipWhile(a => a != "--tier-clicks").Skip(1).FirstOrDefault() is { } tierClicks)
+{
+    await TierClicks.RunAsync(Say, int.Parse(tierClicks, CultureInfo.InvariantCulture));
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return;
+}
+
+// Profiling aid: --redis-hub-only bridged|plain runs one node on its own redis-server, 50 connections, for --seconds,
+// after printing the node's process id (to attach dotnet-trace to), then its calls/s and CPU per call.
+if (args.SkipWhile(a => a != "--redis-hub-only").Skip(1).FirstOrDefault() is { } redisOnly)
+{
+    using var redis = await RedisProcess.StartAsync();
+    using var node = await ServerProcess.StartAsync(redisOnly == "plain" ? "redis-plain" : "redis", redis.EndPoint);
+    var nodeCookies = await RedisBench.SignInAsync(node);
+    await HubRunAsync(node, nodeCookies, redisOnly, 50, TimeSpan.FromSeconds(2));
+    Console.WriteLine("SERVER PID " + node.ProcessId + " REDIS " + redis.EndPoint);
+    var run = await HubRunAsync(node, nodeCookies, redisOnly, 50, duration);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{redisOnly}: {run.CallsPerSecond:F0} calls/s, {run.CpuMicrosecondsPerCall:F1} µs CPU/call"));
+    return;
+}
+
 if (args.Contains("--redis"))
 {
     await RedisBench.RunAsync(Say, duration, HubRunAsync);

@@ -505,7 +505,7 @@ internal static class RedisBench
         return (ok, failed);
     }
 
-    private static async Task<CookieContainer> SignInAsync(ServerProcess server)
+    public static async Task<CookieContainer> SignInAsync(ServerProcess server)
     {
         var cookies = new CookieContainer();
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = server.BaseAddress };

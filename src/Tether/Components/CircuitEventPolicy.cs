@@ -98,6 +98,24 @@ internal static class CircuitEventPolicy
             : new(CircuitEventMode.Bridged, tier, page, recheck);
     }
 
+    // Not Array.FindAll with a lambda: the closure over page would be allocated on every call, the common one that
+    // returns pages unchanged included (the compiler makes a captured parameter's closure at the method's entry).
     private static PageEndpoint[] OtherThan(PageEndpoint[] pages, PageEndpoint? page)
-        => pages.Length == 0 || page is null || Array.IndexOf(pages, page) < 0 ? pages : Array.FindAll(pages, p => p != page);
+    {
+        if (pages.Length == 0 || page is null || Array.IndexOf(pages, page) < 0)
+        {
+            return pages;
+        }
+
+        var others = new List<PageEndpoint>(pages.Length - 1);
+        foreach (var p in pages)
+        {
+            if (p != page)
+            {
+                others.Add(p);
+            }
+        }
+
+        return [.. others];
+    }
 }

@@ -152,6 +152,22 @@ public sealed class CircuitEventPolicyTests
         Assert.Same(authorized, Decide(page: s_lean, authorized: authorized).PagesToRecheck);
     }
 
+    [Fact]
+    public void Deciding_an_event_on_a_page_of_tier_none_allocates_nothing()
+    {
+        // Every UI event is decided: on a page of tier none that is most of what Tether does for it (issue 20's tier
+        // target), so it must not allocate (a lambda's closure once cost 24 B on every event, whatever the branch).
+        PageEndpoint[] none = [];
+        var warm = Decide(page: s_hot, authorized: none);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var plan = Decide(page: s_hot, authorized: none);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(CircuitEventMode.Unbridged, plan.Mode);
+        Assert.Equal(warm, plan);
+        Assert.Equal(0, allocated);
+    }
+
     private static CircuitEventPlan Decide(
         CircuitActivityKind kind = CircuitActivityKind.PageEvent,
         PageEndpoint? page = null,
